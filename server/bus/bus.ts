@@ -1,0 +1,25 @@
+import type { DocId } from '../../lib/doc-id';
+
+/** What server instances tell each other about a document. */
+export type BusMessage =
+  /** An update already committed to shared storage by the publishing instance. */
+  | { readonly kind: 'update'; readonly docId: DocId; readonly update: Uint8Array }
+  /** An awareness update (y-protocols encoding) from the publishing instance's clients. */
+  | { readonly kind: 'awareness'; readonly docId: DocId; readonly update: Uint8Array }
+  /** A link was revoked: close its connections. */
+  | { readonly kind: 'revoke'; readonly docId: DocId; readonly linkId: string };
+
+export type BusHandler = (message: BusMessage) => void;
+
+/**
+ * The one relay seam between server instances. Delivery is best effort and never to the
+ * publishing instance itself; after messages may have been lost (a dropped connection to
+ * the broker), every subscriber's `onGap` is called so it can reload from storage.
+ * Every implementation passes tests/contract/bus-contract.ts.
+ */
+export interface Bus {
+  publish(message: BusMessage): void;
+  /** Resolves once messages for docId published from now on are delivered to handler. */
+  subscribe(docId: DocId, handler: BusHandler, onGap: () => void): Promise<() => void>;
+  close(): Promise<void>;
+}

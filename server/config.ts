@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** Everything the server reads from its command line and environment, validated once at start. */
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Directory of the embedded SQLite database (unused when databaseUrl is set). */
+  readonly dataDir: string;
+  /** `postgres://…`: store in PostgreSQL instead of SQLite. */
+  readonly databaseUrl: string | undefined;
+  /** `redis://…`: relay between several server instances. */
+  readonly redisUrl: string | undefined;
+  /** Largest WebSocket frame accepted; bigger ones close the connection with 1009. */
+  readonly maxFrameBytes: number;
+  /** A connection whose unsent bytes pass this is closed with 1013 (it resyncs on reconnect). */
+  readonly maxBufferedBytes: number;
+  /** Log level for pino. */
+  readonly logLevel: string;
+}
+
+export interface LoadConfigOptions {
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly defaultPort: number;
+  /** Name shown in --help. */
+  readonly name?: string;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  }
+  return port;
+}
+
+function parseBytes(value: string): number {
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes < 1024) throw new InvalidArgumentError('expected a whole number of bytes, at least 1024');
+  return bytes;
+}
+
+function parseUrl(protocols: readonly string[]) {
+  return (value: string): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`expected a ${protocols[0]}//… URL`);
+    }
+    if (!protocols.includes(url.protocol)) throw new InvalidArgumentError(`expected a ${protocols.join(' or ')}//… URL`);
+    return value;
+  };
+}
+
+/**
+ * Reads the configuration: a flag wins over its environment variable, which wins over the
+ * default. Prints help and exits on `--help`; exits with a clear message on a bad value.
+ */
+export function loadConfig(options: LoadConfigOptions): ServerConfig {
+  const { env } = options;
+  const program = new Command(options.name ?? 'tandem')
+    .description('Tandem sync server: y-websocket protocol, link keys, durable before relay')
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').env('PORT').argParser(parsePort).default(options.defaultPort))
+    .addOption(new Option('--host <host>', 'address to bind; 0.0.0.0 to serve a network').env('HOST').default('127.0.0.1'))
+    .addOption(new Option('--data-dir <dir>', 'where the embedded SQLite database lives').env('DATA_DIR').default('./data'))
+    .addOption(new Option('--database-url <url>', 'postgres://…: store in PostgreSQL instead of SQLite').env('DATABASE_URL').argParser(parseUrl(['postgres:', 'postgresql:'])))
+    .addOption(new Option('--redis-url <url>', 'redis://…: relay between several server instances').env('REDIS_URL').argParser(parseUrl(['redis:', 'rediss:'])))
+    .addOption(new Option('--max-frame-bytes <bytes>', 'largest WebSocket frame accepted').env('MAX_FRAME_BYTES').argParser(parseBytes).default(16 * 1024 * 1024))
+    .addOption(new Option('--max-buffered-bytes <bytes>', 'unsent bytes after which a slow client is disconnected').env('MAX_BUFFERED_BYTES').argParser(parseBytes).default(32 * 1024 * 1024))
+    .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .allowUnknownOption(false)
+    .helpOption('-h, --help', 'show this help');
+  // commander reads env itself through Option.env(); hand it ours so tests can pass their own.
+  const saved = process.env;
+  process.env = env;
+  try {
+    program.parse([...options.argv], { from: 'user' });
+  } finally {
+    process.env = saved;
+  }
+  const o = program.opts<{
+    port: number | string;
+    host: string;
+    dataDir: string;
+    databaseUrl?: string;
+    redisUrl?: string;
+    maxFrameBytes: number | string;
+    maxBufferedBytes: number | string;
+    logLevel: string;
+  }>();
+  return {
+    host: o.host,
+    port: typeof o.port === 'number' ? o.port : parsePort(o.port),
+    dataDir: path.resolve(o.dataDir),
+    databaseUrl: o.databaseUrl || undefined,
+    redisUrl: o.redisUrl || undefined,
+    maxFrameBytes: typeof o.maxFrameBytes === 'number' ? o.maxFrameBytes : parseBytes(o.maxFrameBytes),
+    maxBufferedBytes: typeof o.maxBufferedBytes === 'number' ? o.maxBufferedBytes : parseBytes(o.maxBufferedBytes),
+    logLevel: o.logLevel,
+  };
+}

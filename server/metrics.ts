@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the server exports at /metrics, in one registry owned by the composition root. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tandem_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    connections: new Gauge({ name: 'tandem_connections', help: 'Open WebSocket connections', registers }),
+    documents: new Gauge({ name: 'tandem_documents_loaded', help: 'Documents loaded in memory', registers }),
+    connectionsRefused: new Counter({
+      name: 'tandem_connections_refused_total',
+      help: 'Connections refused, by close code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    connectionsClosed: new Counter({
+      name: 'tandem_connections_closed_by_server_total',
+      help: 'Connections the server closed, by close code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    updates: new Counter({ name: 'tandem_updates_total', help: 'Client updates committed and relayed', registers }),
+    updateBytes: new Counter({ name: 'tandem_update_bytes_total', help: 'Bytes of client updates committed', registers }),
+    updatesDropped: new Counter({
+      name: 'tandem_updates_dropped_total',
+      help: 'Updates not applied, by reason (view-only key, invalid)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    framesSent: new Counter({ name: 'tandem_frames_sent_total', help: 'Frames written to clients', registers }),
+    bytesSent: new Counter({ name: 'tandem_bytes_sent_total', help: 'Bytes written to clients', registers }),
+    bytesReceived: new Counter({ name: 'tandem_bytes_received_total', help: 'Bytes received from clients', registers }),
+    awarenessDropped: new Counter({
+      name: 'tandem_awareness_entries_dropped_total',
+      help: 'Awareness entries dropped as echoes or for client ids the connection does not own',
+      registers,
+    }),
+    fanoutLatency: new Histogram({
+      name: 'tandem_fanout_latency_seconds',
+      help: 'From receiving an update to writing it to every peer (includes the commit)',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    storageLatency: new Histogram({
+      name: 'tandem_storage_commit_seconds',
+      help: 'Time to commit one batch of updates',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    }),
+    storageBatchSize: new Histogram({
+      name: 'tandem_storage_batch_updates',
+      help: 'Updates per committed batch (group commit)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    }),
+    storageErrors: new Counter({ name: 'tandem_storage_errors_total', help: 'Failed storage operations', labelNames: ['op'] as const, registers }),
+    compactions: new Counter({ name: 'tandem_compactions_total', help: 'Document logs folded into snapshots', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { ServerConfig } from '../../server/config';
+import { createTandemServer, type TandemServer, type TandemServerOverrides } from '../../server/tandem-server';
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly dataDir: string;
+  readonly tandem: TandemServer;
+  /** Graceful stop (flush, 1012); the data directory is kept for a restart. */
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix = 'tandem-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A real server on 127.0.0.1, port 0, storing in `dataDir` (a fresh temp dir by default). */
+export async function startServer(options: { dataDir?: string; config?: Partial<ServerConfig>; overrides?: TandemServerOverrides } = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config: ServerConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    databaseUrl: undefined,
+    redisUrl: undefined,
+    maxFrameBytes: 1024 * 1024,
+    maxBufferedBytes: 32 * 1024 * 1024,
+    logLevel: 'silent',
+    ...options.config,
+  };
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const tandem = await createTandemServer(config, logger, options.overrides);
+  const server = http.createServer((req, res) => {
+    if (!tandem.handleRequest(req, res)) {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!tandem.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/collab`,
+    dataDir,
+    tandem,
+    async stop() {
+      await tandem.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export async function createDoc(baseUrl: string): Promise<{ id: string; ownerKey: string }> {
+  const res = await fetch(`${baseUrl}/api/docs`, { method: 'POST' });
+  if (res.status !== 201) throw new Error(`POST /api/docs answered ${res.status}`);
+  return (await res.json()) as { id: string; ownerKey: string };
+}
+
+export async function createLink(
+  baseUrl: string,
+  docId: string,
+  ownerKey: string,
+  body: { role: 'edit' | 'view'; expiresAt?: string },
+): Promise<{ id: string; key: string; role: string; expiresAt: string | null }> {
+  const res = await fetch(`${baseUrl}/api/docs/${docId}/links`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`POST links answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { id: string; key: string; role: string; expiresAt: string | null };
+}
+
+export interface Client {
+  readonly doc: Y.Doc;
+  readonly provider: WebsocketProvider;
+  readonly text: Y.Text;
+  destroy(): void;
+}
+
+/** A stock y-websocket client, exactly as a user's Node.js code would make one. */
+export function connectClient(wsUrl: string, docId: string, key: string | null, extraParams: Record<string, string> = {}): Client {
+  const doc = new Y.Doc();
+  const params: Record<string, string> = { ...extraParams };
+  if (key !== null) params.key = key;
+  const provider = new WebsocketProvider(wsUrl, docId, doc, {
+    params,
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  return {
+    doc,
+    provider,
+    text: doc.getText('t'),
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
