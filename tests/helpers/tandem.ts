@@ -10,6 +10,9 @@ import * as Y from 'yjs';
 import type { ServerConfig } from '../../server/config';
 import { createTandemServer, type TandemServer, type TandemServerOverrides } from '../../server/tandem-server';
 
+// Every stock WebsocketProvider adds a process 'exit' listener in Node.js; tests open many.
+process.setMaxListeners(200);
+
 export interface RunningServer {
   readonly port: number;
   readonly url: string;
