@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly maxFrameBytes: number;
   /** A connection whose unsent bytes pass this is closed with 1013 (it resyncs on reconnect). */
   readonly maxBufferedBytes: number;
+  /** SQLite's `synchronous` setting: NORMAL survives process crashes, FULL also power loss. */
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Log level for pino. */
   readonly logLevel: string;
 }
@@ -69,6 +71,12 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     .addOption(new Option('--redis-url <url>', 'redis://…: relay between several server instances').env('REDIS_URL').argParser(parseUrl(['redis:', 'rediss:'])))
     .addOption(new Option('--max-frame-bytes <bytes>', 'largest WebSocket frame accepted').env('MAX_FRAME_BYTES').argParser(parseBytes).default(16 * 1024 * 1024))
     .addOption(new Option('--max-buffered-bytes <bytes>', 'unsent bytes after which a slow client is disconnected').env('MAX_BUFFERED_BYTES').argParser(parseBytes).default(32 * 1024 * 1024))
+    .addOption(
+      new Option('--sqlite-synchronous <mode>', 'NORMAL: commits survive a killed process; FULL: also power loss (fsync per commit)')
+        .env('SQLITE_SYNCHRONOUS')
+        .choices(['NORMAL', 'FULL'])
+        .default('NORMAL'),
+    )
     .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .allowUnknownOption(false)
     .helpOption('-h, --help', 'show this help');
@@ -88,6 +96,7 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     redisUrl?: string;
     maxFrameBytes: number | string;
     maxBufferedBytes: number | string;
+    sqliteSynchronous: 'NORMAL' | 'FULL';
     logLevel: string;
   }>();
   return {
@@ -98,6 +107,7 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     redisUrl: o.redisUrl || undefined,
     maxFrameBytes: typeof o.maxFrameBytes === 'number' ? o.maxFrameBytes : parseBytes(o.maxFrameBytes),
     maxBufferedBytes: typeof o.maxBufferedBytes === 'number' ? o.maxBufferedBytes : parseBytes(o.maxBufferedBytes),
+    sqliteSynchronous: o.sqliteSynchronous,
     logLevel: o.logLevel,
   };
 }

@@ -28,6 +28,8 @@ function buildApp(logger: Logger): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // A self-hosted product does not report usage to anyone unless its operator asks for it.
+  process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const args = process.argv.slice(2);
   const dev = args.includes('--dev');
   const config = loadConfig({ argv: args.filter((a) => a !== '--dev'), env: process.env, defaultPort: 3000, name: 'npm start' });

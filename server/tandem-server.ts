@@ -36,7 +36,7 @@ async function openStorage(config: ServerConfig, logger: Logger): Promise<Storag
     return createPostgresStorage({ connectionString: config.databaseUrl });
   }
   logger.info({ dataDir: config.dataDir }, 'storage: SQLite');
-  return createSqliteStorage({ dataDir: config.dataDir });
+  return createSqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
 }
 
 async function openBus(config: ServerConfig, logger: Logger): Promise<Bus> {
