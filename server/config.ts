@@ -23,7 +23,7 @@ export interface ServerConfig {
 
 export interface LoadConfigOptions {
   readonly argv: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly defaultPort: number;
   /** Name shown in --help. */
   readonly name?: string;
@@ -82,7 +82,7 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     .helpOption('-h, --help', 'show this help');
   // commander reads env itself through Option.env(); hand it ours so tests can pass their own.
   const saved = process.env;
-  process.env = env;
+  process.env = { ...env } as NodeJS.ProcessEnv;
   try {
     program.parse([...options.argv], { from: 'user' });
   } finally {

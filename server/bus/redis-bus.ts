@@ -109,6 +109,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     dropped.clear();
     for (const docId of docIds) send(docId, encode(instanceIdBytes, WireKind.Gap, new Uint8Array(0)));
   };
+  publisher.on('ready', () => {
+    if (dropped.size > 0 && !closed) announceGaps();
+  });
 
   const publish = (message: BusMessage): void => {
     if (closed) return;

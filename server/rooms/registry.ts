@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
 import type { Bus, BusMessage } from '../bus/bus';
 import type { Logger } from '../logger';
@@ -97,6 +98,15 @@ export class RoomRegistry {
       onLogGrew: (r) => this.maybeCompact(r),
     });
     created.unsubscribeBus = unsubscribe;
+    // The fresh doc is exactly what storage holds through `throughSeq` (bus messages are not
+    // applied yet), so a long log can be folded from it without loading it a second time.
+    if (shouldCompact(created.logBytes, created.snapshotBytes)) {
+      const snapshot = Y.encodeStateAsUpdate(created.doc);
+      const foldedBytes = created.logBytes;
+      this.runCompaction(created, async () =>
+        (await storage.compact(docId, snapshot, stored.throughSeq)) ? { snapshotBytes: snapshot.length, foldedBytes } : null,
+      );
+    }
     room = created;
     for (const message of early) this.onBusMessage(created, message);
     this.rooms.set(docId, created);
@@ -155,9 +165,14 @@ export class RoomRegistry {
 
   private maybeCompact(room: Room): void {
     if (room.compacting || !shouldCompact(room.logBytes, room.snapshotBytes)) return;
+    this.runCompaction(room, () => compactDoc(this.options.storage, room.docId));
+  }
+
+  /** Runs one compaction of the room's log; the room stays loaded until it has finished. */
+  private runCompaction(room: Room, compact: () => Promise<{ snapshotBytes: number; foldedBytes: number } | null>): void {
     room.compacting = true;
-    const { storage, logger, metrics } = this.options;
-    compactDoc(storage, room.docId)
+    const { logger, metrics } = this.options;
+    compact()
       .then((result) => {
         if (!result) return;
         metrics.compactions.inc();

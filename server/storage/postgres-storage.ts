@@ -82,7 +82,12 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   const schemaName = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schemaName)) throw new RangeError(`invalid schema name ${JSON.stringify(schemaName)}: expected a plain SQL identifier`);
   const s = `"${schemaName}"`;
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    // Without a bound, an unreachable server makes every call (and /healthz) wait forever.
+    connectionTimeoutMillis: 10_000,
+  });
   pool.on('error', (error) => {
     // An idle connection broke (server restart, network); the pool drops it and opens another on demand.
     options.logger?.warn({ err: error }, 'postgres: idle connection failed');
