@@ -33,7 +33,7 @@ async function openStorage(config: ServerConfig, logger: Logger): Promise<Storag
   if (config.databaseUrl) {
     const { createPostgresStorage } = await import('./storage/postgres-storage');
     logger.info('storage: PostgreSQL');
-    return createPostgresStorage({ connectionString: config.databaseUrl });
+    return createPostgresStorage({ connectionString: config.databaseUrl, logger });
   }
   logger.info({ dataDir: config.dataDir }, 'storage: SQLite');
   return createSqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });

@@ -13,8 +13,9 @@ export type BusHandler = (message: BusMessage) => void;
 
 /**
  * The one relay seam between server instances. Delivery is best effort and never to the
- * publishing instance itself; after messages may have been lost (a dropped connection to
- * the broker), every subscriber's `onGap` is called so it can reload from storage.
+ * publishing instance itself. Whenever messages may have been lost, on either side (a dropped
+ * subscriber connection, or publishes this instance failed to send), the affected subscribers'
+ * `onGap` is called so they can reload from storage; `publish` itself never reports failure.
  * Every implementation passes tests/contract/bus-contract.ts.
  */
 export interface Bus {

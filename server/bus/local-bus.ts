@@ -35,7 +35,7 @@ class LocalBus implements Bus {
     set.add(handler);
     return () => {
       set.delete(handler);
-      if (set.size === 0) this.handlers.delete(docId);
+      if (set.size === 0 && this.handlers.get(docId) === set) this.handlers.delete(docId);
     };
   }
 

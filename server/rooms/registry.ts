@@ -135,9 +135,15 @@ export class RoomRegistry {
 
   private async catchUp(room: Room): Promise<void> {
     try {
-      const stored = await this.options.storage.loadDoc(room.docId);
+      const [stored, links] = await Promise.all([this.options.storage.loadDoc(room.docId), this.options.storage.listLinks(room.docId)]);
       if (this.rooms.get(room.docId) !== room) return;
       room.catchUp(stored);
+      // A revocation may have been among the lost messages.
+      const now = Date.now();
+      for (const link of links) {
+        if (link.revokedAt) room.closeLink(link.id, 4403, 'link revoked');
+        else if (link.expiresAt && link.expiresAt.getTime() <= now) room.closeLink(link.id, 4403, 'link expired');
+      }
       this.options.afterRelay();
     } catch (error) {
       this.options.logger.error({ docId: room.docId, err: error }, 'failed to catch up after a bus gap');

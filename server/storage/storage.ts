@@ -23,7 +23,11 @@ export interface UpdateEntry {
 export interface StoredDoc {
   /** `Y.encodeStateAsUpdate` of everything up to `snapshotSeq`, or null if never compacted. */
   readonly snapshot: Uint8Array | null;
-  /** Log entries after the snapshot, in commit order. */
+  /**
+   * Log entries after the snapshot, in commit order. On a database shared by several
+   * instances, sequence numbers must follow commit order per document (serialize appends to a
+   * document), or a compaction could fold past an entry that commits later.
+   */
   readonly updates: readonly Uint8Array[];
   /** Sequence number of the last log entry returned (or of the snapshot when the log is empty); 0 for a new document. */
   readonly throughSeq: number;

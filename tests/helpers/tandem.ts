@@ -38,6 +38,7 @@ export async function startServer(options: { dataDir?: string; config?: Partial<
     redisUrl: undefined,
     maxFrameBytes: 1024 * 1024,
     maxBufferedBytes: 32 * 1024 * 1024,
+    sqliteSynchronous: 'NORMAL',
     logLevel: 'silent',
     ...options.config,
   };
