@@ -1,0 +1,93 @@
+'use client';
+
+import { Extension } from '@tiptap/core';
+import Collaboration from '@tiptap/extension-collaboration';
+import CollaborationCaret from '@tiptap/extension-collaboration-caret';
+import { TaskItem, TaskList } from '@tiptap/extension-list';
+import { Placeholder } from '@tiptap/extensions';
+import { EditorContent, useEditor } from '@tiptap/react';
+import StarterKit from '@tiptap/starter-kit';
+import { useEffect, useRef, useState } from 'react';
+import type { WebsocketProvider } from 'y-websocket';
+import type * as Y from 'yjs';
+import { CONTENT_FIELD } from '../../lib/protocol';
+import type { Identity } from '../_lib/identity';
+import { EditorToolbar } from './editor-toolbar';
+
+/** Mod-k opens the link box; the toolbar owns the box, so the shortcut just asks for it. */
+function linkShortcut(onRequest: () => void) {
+  return Extension.create({
+    name: 'tandemLinkShortcut',
+    addKeyboardShortcuts: () => ({ 'Mod-k': () => (onRequest(), true) }),
+  });
+}
+
+/** Renders a remote caret: a coloured bar with the person's name. */
+function renderCaret(user: Record<string, unknown>): HTMLElement {
+  const color = typeof user.color === 'string' ? user.color : '#888888';
+  const name = typeof user.name === 'string' ? user.name : 'Someone';
+  const caret = document.createElement('span');
+  caret.className = 'collaboration-carets__caret';
+  caret.style.borderColor = color;
+  caret.setAttribute('data-name', name);
+  const label = document.createElement('span');
+  label.className = 'collaboration-carets__label';
+  label.style.backgroundColor = color;
+  label.textContent = name;
+  caret.append(label);
+  return caret;
+}
+
+/** The TipTap editor bound to the shared Y.XmlFragment; undo only touches this person's edits. */
+export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; user: Identity; editable: boolean }) {
+  const { ydoc, provider, editable } = props;
+  const [linkRequest, setLinkRequest] = useState(0);
+  const userRef = useRef(props.user);
+
+  const editor = useEditor(
+    {
+      immediatelyRender: false,
+      editable,
+      extensions: [
+        // Collaboration brings its own (per-person) undo; StarterKit's would undo everyone.
+        StarterKit.configure({
+          undoRedo: false,
+          // Every client would append its own trailing paragraph at once, leaving empty lines behind.
+          trailingNode: false,
+          heading: { levels: [1, 2, 3] },
+          // Readers follow links with a click; writers click to place the caret (Mod-k edits).
+          link: { openOnClick: !editable, autolink: true, defaultProtocol: 'https' },
+        }),
+        TaskList,
+        TaskItem.configure({ nested: true }),
+        Placeholder.configure({ placeholder: editable ? 'Start writing, or type # for a heading…' : 'This document is empty.' }),
+        Collaboration.configure({ document: ydoc, field: CONTENT_FIELD }),
+        CollaborationCaret.configure({ provider, user: userRef.current, render: renderCaret }),
+        linkShortcut(() => setLinkRequest((n) => n + 1)),
+      ],
+      editorProps: {
+        attributes: {
+          'aria-label': 'Document text',
+          'aria-readonly': editable ? 'false' : 'true',
+          spellcheck: 'true',
+        },
+      },
+    },
+    [ydoc, provider],
+  );
+
+  useEffect(() => {
+    editor?.setEditable(editable);
+  }, [editor, editable]);
+
+  return (
+    <>
+      {editable && editor ? <EditorToolbar editor={editor} linkRequest={linkRequest} /> : null}
+      <main id="main" className="page">
+        <article className="paper">
+          <EditorContent editor={editor} className="editor" />
+        </article>
+      </main>
+    </>
+  );
+}

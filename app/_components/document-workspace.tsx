@@ -1,0 +1,90 @@
+'use client';
+
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { canEdit, type Role } from '../../lib/roles';
+import { loadIdentity, saveName, type Identity } from '../_lib/identity';
+import { rememberDoc } from '../_lib/recent-docs';
+import { useCollabSession } from '../_lib/use-collab-session';
+import { usePresence } from '../_lib/use-presence';
+import { useSharedTitle } from '../_lib/use-shared-title';
+import { CollabEditor } from './collab-editor';
+import { EyeIcon } from './icons';
+import { PresenceRow } from './presence-row';
+import { RefusalScreen } from './refusal-screen';
+import { ShareDialog } from './share-dialog';
+import { StatusBadge } from './status-badge';
+import { TitleField } from './title-field';
+
+/** An open document: header (title, status, people, sharing) over the editor. */
+export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
+  const [identity, setIdentity] = useState<Identity>(loadIdentity);
+  const { session, status } = useCollabSession(docId, docKey, identity);
+  const [title, setTitle] = useSharedTitle(session?.ydoc ?? null);
+  const people = usePresence(session?.provider ?? null);
+  const editable = canEdit(role);
+  const unsaved = editable && status.save.pending > 0;
+
+  useEffect(() => {
+    const shown = title.trim() || 'Untitled';
+    document.title = `${shown} · Tandem`;
+    if (status.localLoaded) rememberDoc(docId, { title: title.trim() });
+  }, [docId, title, status.localLoaded]);
+
+  useEffect(() => {
+    session?.provider.awareness.setLocalStateField('user', identity);
+  }, [session, identity]);
+
+  // Leaving with changes the server has not stored yet asks first.
+  useEffect(() => {
+    if (!unsaved) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [unsaved]);
+
+  if (status.refusal) return <RefusalScreen refusal={status.refusal} />;
+
+  const rename = (name: string) => {
+    const saved = saveName(name);
+    if (saved) setIdentity((current) => ({ ...current, name: saved }));
+  };
+
+  return (
+    <div className="workspace" data-role={role}>
+      <header className="doc-header">
+        <Link href="/" className="brand brand-compact" aria-label="All documents">
+          <span className="brand-mark" aria-hidden="true">T</span>
+        </Link>
+        <TitleField title={title} onChange={setTitle} readOnly={!editable || !session} />
+        <div className="doc-header-side">
+          {role === 'view' ? (
+            <span className="view-only-badge" data-testid="view-only" title="You can read this document but not change it">
+              <EyeIcon /> View only
+            </span>
+          ) : null}
+          <StatusBadge status={status} editable={editable} />
+          <PresenceRow people={people} onRename={rename} />
+          {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
+        </div>
+      </header>
+      {session ? (
+        <CollabEditor
+          key={session.ydoc.guid}
+          ydoc={session.ydoc}
+          provider={session.provider}
+          user={identity}
+          editable={editable}
+        />
+      ) : (
+        <main id="main" className="loading-page" aria-busy="true">
+          <div className="spinner" aria-hidden="true" />
+          <p>Loading the document…</p>
+        </main>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/** @type {import('next').NextConfig} */
+const config = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Pin the workspace root so a lockfile in a parent directory cannot change what gets traced.
+  turbopack: { root },
+  outputFileTracingRoot: root,
+  // `npm test` type-checks the whole repository (tsc --noEmit); the build need not do it again
+  // on every first `npm start`.
+  typescript: { ignoreBuildErrors: true },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          // Keys live in the URL fragment, which browsers never send; this also keeps the path out of Referer.
+          { key: 'Referrer-Policy', value: 'no-referrer' },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+        ],
+      },
+    ];
+  },
+};
+
+export default config;

@@ -1,0 +1,292 @@
+/**
+ * The product in a real browser: the `npm start` server on a free port, Debian's Chromium, one
+ * browser context per person. One file, one server, one browser: Chromium is the expensive part.
+ */
+import type { Browser, Dialog } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, newPerson, screenshot, startProduct, type Person, type Product } from './harness';
+import {
+  caretToEnd,
+  createDocument,
+  createShareLink,
+  editor,
+  editorText,
+  openDocument,
+  typeParagraph,
+  waitForEditorText,
+  waitForEditorWithout,
+  waitForRefusal,
+  waitForStatus,
+} from './pages';
+
+let product: Product;
+let browser: Browser;
+const people: Person[] = [];
+
+async function person(name: string, options?: Parameters<typeof newPerson>[2]): Promise<Person> {
+  const p = await newPerson(browser, name, options);
+  people.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  product = await startProduct();
+  browser = await launchBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  for (const p of people) await p.context.close().catch(() => undefined);
+  await browser?.close();
+  await product?.stop();
+});
+
+describe('writing together', () => {
+  let alice: Person;
+  let bob: Person;
+  let docUrl: string;
+  let editLink: string;
+
+  beforeAll(async () => {
+    alice = await person('Alice Liddell');
+    bob = await person('Bob Builder');
+    docUrl = await createDocument(alice, product.url);
+    editLink = await createShareLink(alice, 'edit');
+    await openDocument(bob, editLink);
+  }, 60_000);
+
+  it('keeps the key in the fragment, never in the path or query', () => {
+    const url = new URL(editLink);
+    expect(url.hash).toMatch(/^#key=[A-Za-z0-9_-]+$/);
+    expect(url.pathname).toMatch(/^\/d\/[A-Za-z0-9_-]+$/);
+    expect(url.search).toBe('');
+    expect(new URL(docUrl).pathname).toBe(url.pathname);
+  });
+
+  it('shows each person the other one\'s text, formatting and named caret', async () => {
+    await caretToEnd(alice.page);
+    await alice.page.keyboard.type('## Plans');
+    await alice.page.keyboard.press('Enter');
+    await alice.page.keyboard.type('Hello from Alice.');
+    await waitForEditorText(bob.page, 'Hello from Alice.');
+    // The Markdown input rule made a heading, and Bob sees it as one.
+    await bob.page.locator('.tiptap h2', { hasText: 'Plans' }).waitFor();
+
+    await caretToEnd(bob.page);
+    await bob.page.keyboard.press('Enter');
+    await bob.page.keyboard.type('Bob adds ');
+    await bob.page.keyboard.press('ControlOrMeta+b');
+    await bob.page.keyboard.type('bold words');
+    await bob.page.keyboard.press('ControlOrMeta+b');
+    await alice.page.locator('.tiptap strong', { hasText: 'bold words' }).waitFor();
+    await alice.page.locator('.tiptap p', { hasText: 'Bob adds bold words' }).waitFor();
+    // Bob's toolbar shows bold as active while his caret is in bold text.
+    await bob.page.keyboard.press('ArrowLeft');
+    await bob.page.locator('[data-tool="bold"][aria-pressed="true"]').waitFor();
+
+    // A link from the Mod-k box, and a task list from its Markdown input rule.
+    await caretToEnd(bob.page);
+    await bob.page.keyboard.type(' see ');
+    await bob.page.keyboard.press('ControlOrMeta+k');
+    await bob.page.getByLabel('Link address').fill('example.com/plan');
+    await bob.page.getByLabel('Link address').press('Enter');
+    await alice.page.locator('.tiptap a[href="https://example.com/plan"]').waitFor();
+    await typeParagraph(alice.page, '[ ] book the train');
+    await bob.page.locator('.tiptap ul[data-type="taskList"] li', { hasText: 'book the train' }).waitFor();
+
+    // Each sees the other's caret, labelled with their name, and their avatar.
+    await alice.page.locator('.collaboration-carets__caret[data-name="Bob Builder"]', { hasText: 'Bob Builder' }).waitFor();
+    await bob.page.locator('.collaboration-carets__caret[data-name="Alice Liddell"]', { hasText: 'Alice Liddell' }).waitFor();
+    await alice.page.locator('[data-testid="presence"] .avatar[data-name="Bob Builder"]').waitFor();
+    await bob.page.locator('[data-testid="presence"] .avatar[data-name="Alice Liddell"]').waitFor();
+
+    await waitForStatus(alice.page, 'connected', true);
+    await waitForStatus(bob.page, 'connected', true);
+    await screenshot(alice.page, 'editor-two-people');
+  });
+
+  it('syncs the title everywhere, the browser tab included', async () => {
+    const title = alice.page.getByLabel('Document title');
+    await title.fill('Trip to the coast');
+    await bob.page.waitForFunction(() => (document.querySelector<HTMLInputElement>('.title-field')?.value ?? '') === 'Trip to the coast');
+    await bob.page.waitForFunction(() => document.title.startsWith('Trip to the coast'));
+    await bob.page.getByLabel('Document title').press('End');
+    await bob.page.keyboard.type(' in June');
+    await alice.page.waitForFunction(() => document.title.startsWith('Trip to the coast in June'));
+    expect(await title.inputValue()).toBe('Trip to the coast in June');
+  });
+
+  it('undoes only this person\'s own changes', async () => {
+    await typeParagraph(alice.page, 'Alice will take this back');
+    await waitForEditorText(bob.page, 'Alice will take this back');
+    await typeParagraph(bob.page, 'Bob keeps this line');
+    await waitForEditorText(alice.page, 'Bob keeps this line');
+
+    await editor(alice.page).focus();
+    await alice.page.keyboard.press('ControlOrMeta+z');
+    await waitForEditorWithout(alice.page, 'Alice will take this back');
+    await waitForEditorWithout(bob.page, 'Alice will take this back');
+    expect(await editorText(alice.page)).toContain('Bob keeps this line');
+    expect(await editorText(bob.page)).toContain('Bob keeps this line');
+
+    await alice.page.keyboard.press('ControlOrMeta+Shift+z');
+    await waitForEditorText(bob.page, 'Alice will take this back');
+  });
+
+  it('lets a view link follow live without changing anything', async () => {
+    const viewLink = await createShareLink(alice, 'view');
+    const carol = await person('Carol Viewer');
+    await openDocument(carol, viewLink);
+    await carol.page.getByTestId('view-only').waitFor();
+    expect(await carol.page.locator('[role="toolbar"]').count()).toBe(0);
+    expect(await editor(carol.page).getAttribute('contenteditable')).toBe('false');
+    expect(await carol.page.getByLabel('Document title').getAttribute('readonly')).not.toBeNull();
+    await waitForEditorText(carol.page, 'Bob keeps this line');
+
+    // Carol tries to type; then Alice types, and Carol sees Alice's words but nobody sees Carol's.
+    await editor(carol.page).click();
+    await carol.page.keyboard.type('CAROL WAS HERE');
+    await typeParagraph(alice.page, 'Live for viewers');
+    await waitForEditorText(carol.page, 'Live for viewers');
+    await waitForEditorText(bob.page, 'Live for viewers');
+    expect(await editorText(carol.page)).not.toContain('CAROL WAS HERE');
+    expect(await editorText(alice.page)).not.toContain('CAROL WAS HERE');
+    // Carol is present (view keys may show presence).
+    await alice.page.locator('[data-testid="presence"] .avatar[data-name="Carol Viewer"]').waitFor();
+    await screenshot(carol.page, 'view-only');
+  });
+
+  it('keeps the content across a reload', async () => {
+    await waitForStatus(bob.page, 'connected', true);
+    await bob.page.reload();
+    await editor(bob.page).waitFor();
+    await waitForEditorText(bob.page, 'Bob keeps this line');
+    await waitForStatus(bob.page, 'connected', true);
+    // A fresh browser with the link gets it from the server, not from a local copy.
+    await alice.page.locator('.tiptap strong', { hasText: 'bold words' }).waitFor();
+    const erin = await person('Erin Fresh');
+    await openDocument(erin, editLink);
+    await waitForEditorText(erin.page, 'Live for viewers');
+    await erin.page.locator('.tiptap strong', { hasText: 'bold words' }).waitFor();
+    await erin.context.close();
+  });
+
+  it('keeps offline edits and merges them when the connection returns', async () => {
+    await bob.context.setOffline(true);
+    await waitForStatus(bob.page, 'offline');
+    await typeParagraph(bob.page, 'Written on the train');
+    await bob.page.locator('[data-testid="status"][data-connection="offline"][data-saved="false"]', { hasText: 'waiting' }).waitFor();
+    await screenshot(bob.page, 'offline');
+
+    // Leaving now would lose those changes: the page asks first (dismissed, so Bob stays).
+    const asked = new Promise<string>((resolve) =>
+      bob.page.once('dialog', (dialog) => {
+        resolve(dialog.type());
+        void dialog.dismiss();
+      }),
+    );
+    await bob.page.close({ runBeforeUnload: true });
+    expect(await asked).toBe('beforeunload');
+    expect(bob.page.isClosed()).toBe(false);
+
+    await typeParagraph(alice.page, 'Meanwhile at the office');
+    await waitForStatus(alice.page, 'connected', true);
+    expect(await editorText(bob.page)).not.toContain('Meanwhile at the office');
+
+    await bob.context.setOffline(false);
+    await waitForStatus(bob.page, 'connected', true);
+    await waitForEditorText(bob.page, 'Meanwhile at the office');
+    await waitForEditorText(alice.page, 'Written on the train');
+  });
+
+  it('shows the local copy when reloading while offline', async () => {
+    // The service worker must control the page before the network goes away.
+    await bob.page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 15_000 });
+    await bob.context.setOffline(true);
+    await waitForStatus(bob.page, 'offline');
+    await typeParagraph(bob.page, 'Offline and reloaded');
+    // The reload really happens (the unsaved-changes question is answered "leave").
+    const leave = (dialog: Dialog) => void dialog.accept();
+    bob.page.on('dialog', leave);
+    await bob.page.evaluate(() => Object.assign(window, { beforeReload: true }));
+    await bob.page.reload();
+    bob.page.off('dialog', leave);
+    expect(await bob.page.evaluate(() => 'beforeReload' in window)).toBe(false);
+    await editor(bob.page).waitFor();
+    await waitForEditorText(bob.page, 'Offline and reloaded');
+    await waitForEditorText(bob.page, 'Meanwhile at the office');
+    await waitForStatus(bob.page, 'offline', false);
+    await bob.context.setOffline(false);
+    await waitForStatus(bob.page, 'connected', true);
+    await waitForEditorText(alice.page, 'Offline and reloaded');
+  });
+
+  it('lists the document on the home page with its title', async () => {
+    await alice.page.goto(`${product.url}/`);
+    await alice.page.locator('.doc-row', { hasText: 'Trip to the coast in June' }).waitFor();
+    await screenshot(alice.page, 'home');
+    await alice.page.locator('.doc-link', { hasText: 'Trip to the coast in June' }).click();
+    await waitForEditorText(alice.page, 'Written on the train');
+  });
+});
+
+describe('sharing and refusals', () => {
+  it('closes a revoked link at once, live and on the next visit', async () => {
+    const owner = await person('Olive Owner');
+    await createDocument(owner, product.url);
+    await typeParagraph(owner.page, 'Secret plans');
+    const link = await createShareLink(owner, 'edit');
+    const dave = await person('Dave Guest');
+    await openDocument(dave, link);
+    await waitForEditorText(dave.page, 'Secret plans');
+
+    await owner.page.getByRole('button', { name: 'Share', exact: true }).click();
+    await screenshot(owner.page, 'share-dialog');
+    await owner.page.locator('.link-row[data-state="active"]').getByRole('button', { name: 'Revoke' }).click();
+    await owner.page.locator('.link-row[data-state="revoked"]').waitFor();
+
+    await waitForRefusal(dave.page, 'This link no longer works');
+    expect(await dave.page.locator('.tiptap').count()).toBe(0);
+    await screenshot(dave.page, 'refused-revoked');
+
+    const late = await person('Late Larry');
+    await late.page.goto(link);
+    await waitForRefusal(late.page, 'This link no longer works');
+  });
+
+  it('explains a missing key, a wrong key and an unknown document', async () => {
+    const owner = await person('Olga Owner');
+    const docUrl = await createDocument(owner, product.url);
+    const path = new URL(docUrl).pathname;
+    const guest = await person('Gus Guest');
+
+    await guest.page.goto(`${product.url}${path}`);
+    await waitForRefusal(guest.page, 'This link is missing its key');
+
+    await guest.page.goto(`${product.url}${path}#key=not-the-right-key`);
+    await waitForRefusal(guest.page, 'This link does not open a document');
+    await screenshot(guest.page, 'refused-wrong-key');
+
+    await guest.page.goto(`${product.url}/d/NoSuchDocument123#key=whatever`);
+    await waitForRefusal(guest.page, 'This link does not open a document');
+
+    const response = await guest.page.goto(`${product.url}/d/not.a.valid.id`);
+    expect(response?.status()).toBe(404);
+    await waitForRefusal(guest.page, 'There is nothing here');
+  });
+});
+
+describe('look and feel', () => {
+  it('fits a phone screen and follows a dark system theme', async () => {
+    const owner = await person('Pia Phone', { viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
+    await createDocument(owner, product.url);
+    await owner.page.getByLabel('Document title').fill('On the go');
+    await caretToEnd(owner.page);
+    await owner.page.keyboard.type('Notes from a phone, in the dark.');
+    await waitForStatus(owner.page, 'connected', true);
+    const overflow = await owner.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const background = await owner.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(22, 23, 27)');
+    await screenshot(owner.page, 'phone-dark');
+  });
+});
