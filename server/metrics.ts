@@ -30,6 +30,11 @@ export function createMetrics() {
       registers,
     }),
     framesSent: new Counter({ name: 'tandem_frames_sent_total', help: 'Frames written to clients', registers }),
+    socketWrites: new Counter({
+      name: 'tandem_socket_writes_total',
+      help: 'Socket writes to clients; frames_sent / socket_writes is how well sends are batched',
+      registers,
+    }),
     bytesSent: new Counter({ name: 'tandem_bytes_sent_total', help: 'Bytes written to clients', registers }),
     bytesReceived: new Counter({ name: 'tandem_bytes_received_total', help: 'Bytes received from clients', registers }),
     awarenessDropped: new Counter({
@@ -39,7 +44,7 @@ export function createMetrics() {
     }),
     fanoutLatency: new Histogram({
       name: 'tandem_fanout_latency_seconds',
-      help: 'From receiving an update to writing it to every peer (includes the commit)',
+      help: 'From receiving an update to queuing it for every peer, commit included (queues are written at the end of the event-loop turn)',
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),

@@ -55,7 +55,7 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
   const bus = overrides.bus ?? (await openBus(config, logger));
   const metrics = createMetrics();
   const flusher = new OutboxFlusher();
-  const registry = new RoomRegistry({ storage, bus, logger, metrics, afterRelay: () => flusher.flushNow() });
+  const registry = new RoomRegistry({ storage, bus, logger, metrics, beforeNextFlush: (task) => flusher.beforeNextFlush(task) });
   const endpoint = createCollabEndpoint({
     registry,
     storage,

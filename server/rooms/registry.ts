@@ -14,8 +14,7 @@ export interface RegistryOptions {
   readonly bus: Bus;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Called after each committed batch has been relayed, to write what was queued at once. */
-  readonly afterRelay: () => void;
+  readonly beforeNextFlush: (task: () => void) => void;
 }
 
 /**
@@ -96,6 +95,7 @@ export class RoomRegistry {
       metrics,
       onMaybeIdle: (r) => this.maybeUnload(r),
       onLogGrew: (r) => this.maybeCompact(r),
+      beforeNextFlush: this.options.beforeNextFlush,
     });
     created.unsubscribeBus = unsubscribe;
     // The fresh doc is exactly what storage holds through `throughSeq` (bus messages are not
@@ -130,7 +130,6 @@ export class RoomRegistry {
         void unreachable;
       }
     }
-    this.options.afterRelay();
   }
 
   private async catchUp(room: Room): Promise<void> {
@@ -144,8 +143,7 @@ export class RoomRegistry {
         if (link.revokedAt) room.closeLink(link.id, 4403, 'link revoked');
         else if (link.expiresAt && link.expiresAt.getTime() <= now) room.closeLink(link.id, 4403, 'link expired');
       }
-      this.options.afterRelay();
-    } catch (error) {
+      } catch (error) {
       this.options.logger.error({ docId: room.docId, err: error }, 'failed to catch up after a bus gap');
     }
   }
@@ -164,7 +162,6 @@ export class RoomRegistry {
       if (room) room.committed(updates);
       else this.options.logger.error({ docId }, 'committed updates for a document that is not loaded');
     }
-    this.options.afterRelay();
     const now = performance.now();
     for (const pending of batch) this.options.metrics.fanoutLatency.observe((now - pending.receivedAt) / 1000);
   }
@@ -218,7 +215,6 @@ export class RoomRegistry {
     ]);
     this.committer.stop();
     for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
-    this.options.afterRelay();
     return drained;
   }
 }

@@ -29,6 +29,8 @@ export interface RoomDeps {
   readonly onMaybeIdle: (room: Room) => void;
   /** Called after commits grow the log, so compaction can decide whether to run. */
   readonly onLogGrew: (room: Room) => void;
+  /** Runs a task once just before queued frames are next written (see OutboxFlusher). */
+  readonly beforeNextFlush: (task: () => void) => void;
 }
 
 /** Applies a stored document to a fresh Y.Doc, skipping (and reporting) entries that fail. */
@@ -59,7 +61,7 @@ export class Room {
   /** Presence changes waiting for this turn's broadcast; `local` ones also go on the bus. */
   private changedPresence = new Map<number, AwarenessEntry>();
   private changedLocalPresence = new Map<number, AwarenessEntry>();
-  private presenceFlushScheduled = false;
+  private readonly flushPresenceTask = () => this.flushPresence();
   /** Updates handed to the committer and not yet committed. */
   private uncommitted = 0;
   /** Bytes of log written since the last snapshot, and the snapshot's size: compaction's inputs. */
@@ -239,14 +241,11 @@ export class Room {
   private notePresenceChange(entry: AwarenessEntry, local: boolean): void {
     this.changedPresence.set(entry.clientId, entry);
     if (local) this.changedLocalPresence.set(entry.clientId, entry);
-    if (this.presenceFlushScheduled) return;
-    this.presenceFlushScheduled = true;
-    setImmediate(() => this.flushPresence());
+    this.deps.beforeNextFlush(this.flushPresenceTask);
   }
 
   /** One awareness frame per turn for all changes, encoded once and sent to every peer. */
   private flushPresence(): void {
-    this.presenceFlushScheduled = false;
     const changed = this.changedPresence;
     const local = this.changedLocalPresence;
     this.changedPresence = new Map();

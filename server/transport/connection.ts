@@ -55,6 +55,7 @@ export class Connection implements Peer, Flushable {
       bytes += frame.length;
     }
     socket?.uncork();
+    metrics.socketWrites.inc();
     metrics.framesSent.inc(frames.length);
     metrics.bytesSent.inc(bytes);
     if (ws.bufferedAmount > this.options.maxBufferedBytes) {
