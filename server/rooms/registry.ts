@@ -96,17 +96,9 @@ export class RoomRegistry {
       onMaybeIdle: (r) => this.maybeUnload(r),
       onLogGrew: (r) => this.maybeCompact(r),
       beforeNextFlush: this.options.beforeNextFlush,
+      onMaterialized: (r, doc, throughSeq) => this.compactOnLoad(r, doc, throughSeq),
     });
     created.unsubscribeBus = unsubscribe;
-    // The fresh doc is exactly what storage holds through `throughSeq` (bus messages are not
-    // applied yet), so a long log can be folded from it without loading it a second time.
-    if (shouldCompact(created.logBytes, created.snapshotBytes)) {
-      const snapshot = Y.encodeStateAsUpdate(created.doc);
-      const foldedBytes = created.logBytes;
-      this.runCompaction(created, async () =>
-        (await storage.compact(docId, snapshot, stored.throughSeq)) ? { snapshotBytes: snapshot.length, foldedBytes } : null,
-      );
-    }
     room = created;
     for (const message of early) this.onBusMessage(created, message);
     this.rooms.set(docId, created);
@@ -166,6 +158,19 @@ export class RoomRegistry {
     for (const pending of batch) this.options.metrics.fanoutLatency.observe((now - pending.receivedAt) / 1000);
   }
 
+  /**
+   * A freshly built doc is exactly what storage holds through `throughSeq` (nothing else is
+   * applied yet), so a long log can be folded from it without loading it a second time.
+   */
+  private compactOnLoad(room: Room, doc: Y.Doc, throughSeq: number): void {
+    if (room.compacting || !shouldCompact(room.logBytes, room.snapshotBytes)) return;
+    const snapshot = Y.encodeStateAsUpdate(doc);
+    const foldedBytes = room.logBytes;
+    this.runCompaction(room, async () =>
+      (await this.options.storage.compact(room.docId, snapshot, throughSeq)) ? { snapshotBytes: snapshot.length, foldedBytes } : null,
+    );
+  }
+
   private maybeCompact(room: Room): void {
     if (room.compacting || !shouldCompact(room.logBytes, room.snapshotBytes)) return;
     this.runCompaction(room, () => compactDoc(this.options.storage, room.docId));
@@ -197,7 +202,7 @@ export class RoomRegistry {
     if (!room.idle || this.rooms.get(room.docId) !== room) return;
     this.rooms.delete(room.docId);
     room.unsubscribeBus?.();
-    room.doc.destroy();
+    room.destroy();
     this.options.metrics.documents.set(this.rooms.size);
   }
 

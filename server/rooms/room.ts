@@ -31,6 +31,19 @@ export interface RoomDeps {
   readonly onLogGrew: (room: Room) => void;
   /** Runs a task once just before queued frames are next written (see OutboxFlusher). */
   readonly beforeNextFlush: (task: () => void) => void;
+  /** Called once the Y.Doc has been built from storage, with the log position it reflects. */
+  readonly onMaterialized: (room: Room, doc: Y.Doc, throughSeq: number) => void;
+}
+
+/** A log tail up to this long is sent as it is stored to a client that has nothing yet. */
+const MAX_TAIL_SENT_AS_STORED = 64;
+/** `Y.encodeStateVector` of an empty document. */
+const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+/** `Y.encodeStateAsUpdate` of an empty document. */
+const EMPTY_UPDATE = new Uint8Array([0, 0]);
+
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
 }
 
 /** Applies a stored document to a fresh Y.Doc, skipping (and reporting) entries that fail. */
@@ -53,9 +66,18 @@ export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: u
 /**
  * One loaded document: its Y.Doc (which only ever holds committed updates), its presence and
  * its connections. Updates go through the committer before the document or any peer sees them.
+ *
+ * The Y.Doc is built lazily: a client that has nothing yet is sent the stored bytes as they
+ * are, before the server spends time building its own copy, so opening a large document costs
+ * one decode (the client's) rather than two in a row.
  */
 export class Room {
-  readonly doc: Y.Doc;
+  private built: Y.Doc | null = null;
+  /** What storage returned, until the Y.Doc is built from it. */
+  private stored: StoredDoc | null;
+  /** Peers that joined before the Y.Doc was built and still need the server's sync step 1. */
+  private awaitingStep1 = new Set<Peer>();
+  private materializeScheduled = false;
   private readonly peers = new Set<Peer>();
   private readonly presence = new Presence();
   /** Presence changes waiting for this turn's broadcast; `local` ones also go on the bus. */
@@ -75,11 +97,57 @@ export class Room {
     stored: StoredDoc,
     private readonly deps: RoomDeps,
   ) {
-    this.doc = buildDoc(stored, (index, error) =>
-      deps.logger.error({ docId, index, err: error }, 'skipped a stored update that does not apply'),
-    );
+    this.stored = stored;
     this.snapshotBytes = stored.snapshot?.length ?? 0;
     this.logBytes = stored.updates.reduce((sum, u) => sum + u.length, 0);
+  }
+
+  /** The document, built from storage on first use. */
+  get doc(): Y.Doc {
+    return this.built ?? this.materialize();
+  }
+
+  private materialize(): Y.Doc {
+    const stored = this.stored ?? { snapshot: null, updates: [], throughSeq: 0 };
+    this.stored = null;
+    const doc = buildDoc(stored, (index, error) =>
+      this.deps.logger.error({ docId: this.docId, index, err: error }, 'skipped a stored update that does not apply'),
+    );
+    this.built = doc;
+    this.deps.onMaterialized(this, doc, stored.throughSeq);
+    if (this.awaitingStep1.size > 0) {
+      const stateVector = Y.encodeStateVector(doc);
+      const step1 = encodeSyncStep1(stateVector);
+      const saved = encodeSaved(stateVector);
+      for (const peer of this.awaitingStep1) {
+        if (!this.peers.has(peer)) continue;
+        peer.send(step1);
+        if (peer.wantsSavedAcks) peer.send(saved);
+      }
+      this.awaitingStep1.clear();
+    }
+    return doc;
+  }
+
+  /** Builds the doc after this turn's frames are written, so a waiting client is served first. */
+  private scheduleMaterialize(): void {
+    if (this.materializeScheduled) return;
+    this.materializeScheduled = true;
+    this.deps.beforeNextFlush(() =>
+      setImmediate(() => {
+        if (!this.built && !this.destroyed) this.materialize();
+      }),
+    );
+  }
+
+  private destroyed = false;
+
+  /** Frees the document; the registry calls this when it unloads the room. */
+  destroy(): void {
+    this.destroyed = true;
+    this.built?.destroy();
+    this.built = null;
+    this.stored = null;
   }
 
   get peerCount(): number {
@@ -93,13 +161,19 @@ export class Room {
 
   join(peer: Peer): void {
     this.peers.add(peer);
-    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    if (this.built) {
+      peer.send(encodeSyncStep1(Y.encodeStateVector(this.built)));
+    } else {
+      this.awaitingStep1.add(peer);
+      this.scheduleMaterialize();
+    }
     const present = this.presence.present();
     if (present.length > 0) peer.send(encodeAwareness(encodeAwarenessEntries(present, present.length)));
   }
 
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
+    this.awaitingStep1.delete(peer);
     for (const removal of this.presence.release(peer)) this.notePresenceChange(removal, true);
     this.presence.prune();
     this.deps.onMaybeIdle(this);
@@ -109,6 +183,13 @@ export class Room {
   receive(peer: Peer, frame: ClientFrame, receivedAt: number): void {
     switch (frame.kind) {
       case 'sync-step1': {
+        const stored = this.stored;
+        if (!this.built && stored && isEmptyStateVector(frame.stateVector) && stored.updates.length <= MAX_TAIL_SENT_AS_STORED) {
+          // Exactly what is stored, as stored: no need to build or encode anything first.
+          peer.send(encodeSyncStep2(stored.snapshot ?? EMPTY_UPDATE));
+          for (const update of stored.updates) peer.send(encodeUpdate(update));
+          return;
+        }
         // The doc holds only committed updates, so this answer never shows a peer anything
         // that a crash could still lose.
         peer.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.stateVector)));
