@@ -124,10 +124,9 @@ export function useCollabSession(docId: string, key: string, identity: Identity)
       };
       p.on('status', ({ status: socket }) => {
         if (socket === 'connected') {
-          // Peers ignore our presence until its clock passes the removal the server broadcast
-          // when we dropped; two bumps get past it so our caret reappears at once.
-          p.awareness.setLocalStateField('user', identityRef.current);
-          p.awareness.setLocalStateField('user', identityRef.current);
+          // When we dropped, the server removed our presence at its last clock; peers ignore a
+          // state at that same clock, so bump it once and our caret reappears at once.
+          p.awareness.setLocalStateField('user', { ...identityRef.current });
         }
         setFacts({ socket, synced: socket === 'connected' ? facts.synced : false });
       });

@@ -1,0 +1,223 @@
+/**
+ * Browser: the whole product (`server/start.ts`, as `npm start`) and real Chromium.
+ * 1. Keystroke latency: a key typed in one browser context until the character is rendered in
+ *    another context's editor (separate contexts: same-origin tabs would sync over
+ *    BroadcastChannel and bypass the server).
+ * 2. Opening the 104,852-character end state of automerge-paper: from navigation until the
+ *    editor shows all of it and is editable.
+ * Chromium inherits this orchestrator's pinning to the load core.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+
+import * as Y from 'yjs';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import { freshDataDir, type BenchContext } from '../harness/context';
+import { listeningPort, nodeArgs, spawnProc } from '../harness/process';
+import { Histogram, spread } from '../harness/stats';
+import { sequentialUpdates } from '../load/traces';
+import { num, spreadText, table } from '../report/format';
+import type { ScenarioOutput, TargetResult } from '../report/types';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const EDITOR = '.ProseMirror';
+const P95_TARGET_MS = 50;
+const OPEN_TARGET_MS = 1_500;
+
+export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
+  const page = existsSync('app/d') && readdirSync('app/d', { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('page.tsx'));
+  if (!page || !existsSync('server/start.ts')) throw new Error('the web app (app/d/[id]/page.tsx, server/start.ts) does not exist yet');
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found`);
+  const { chromium } = await import('playwright-core');
+  const dataDir = freshDataDir(ctx, 'tandem');
+  ctx.log('browser: starting the whole product (builds the web app first if it has no build)');
+  const app = spawnProc('node', nodeArgs('server/start.ts'), {
+    cpu: 0,
+    timeoutMs: 900_000,
+    name: 'tandem-app',
+    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production' },
+  });
+  const failures: string[] = [];
+  const keystrokeRuns: number[] = [];
+  const latencies = new Histogram();
+  const openRuns: number[] = [];
+  try {
+    const port = await app.waitForLine(listeningPort, 600_000);
+    const base = `http://127.0.0.1:${port}`;
+    const browserProc = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    try {
+      for (let rep = 0; rep < ctx.profile.browser.reps; rep += 1) {
+        ctx.log(`browser: keystrokes, rep ${rep + 1}`);
+        const doc = await createDoc(base);
+        const url = `${base}/d/${doc.id}#key=${doc.ownerKey}`;
+        const writer = await browserProc.newContext();
+        const reader = await browserProc.newContext();
+        try {
+          const a = await writer.newPage();
+          const b = await reader.newPage();
+          await Promise.all([a.goto(url), b.goto(url)]);
+          await a.waitForSelector(`${EDITOR}[contenteditable="true"]`, { timeout: 30_000 });
+          await b.waitForSelector(EDITOR, { timeout: 30_000 });
+          await a.click(EDITOR);
+          await a.evaluate(() => {
+            const w = window as unknown as { __sent: number[] };
+            w.__sent = [];
+            document.addEventListener('keydown', () => w.__sent.push(performance.timeOrigin + performance.now()), true);
+          });
+          await b.evaluate((sel) => {
+            const w = window as unknown as { __seen: [number, string][] };
+            w.__seen = [];
+            const el = document.querySelector(sel)!;
+            new MutationObserver(() => w.__seen.push([performance.timeOrigin + performance.now(), el.textContent ?? ''])).observe(el, {
+              subtree: true,
+              childList: true,
+              characterData: true,
+            });
+          }, EDITOR);
+          // Keys typed into an empty document; the i-th has arrived when the other editor shows the first i+1.
+          const count = ctx.profile.browser.keystrokes;
+          const typed = Array.from({ length: count }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+          for (let i = 0; i < count; i += 1) {
+            await a.keyboard.press(typed[i]!);
+            await b.waitForFunction(
+              ([sel, prefix]) => (document.querySelector(sel)?.textContent ?? '').includes(prefix),
+              [EDITOR, typed.slice(0, i + 1)] as const,
+              { timeout: 10_000, polling: 'raf' },
+            );
+            // Typing speed of a fast typist, so keystrokes do not queue behind each other.
+            await new Promise((resolve) => setTimeout(resolve, 30));
+          }
+          const sent = await a.evaluate(() => (window as unknown as { __sent: number[] }).__sent);
+          const seen = await b.evaluate(() => (window as unknown as { __seen: [number, string][] }).__seen);
+          const run = new Histogram();
+          sent.slice(0, count).forEach((at, i) => {
+            const prefix = typed.slice(0, i + 1);
+            const arrival = seen.find(([, text]) => text.includes(prefix));
+            if (arrival) {
+              run.record(arrival[0] - at);
+              latencies.record(arrival[0] - at);
+            }
+          });
+          if (run.count < count) failures.push(`browser keystrokes rep ${rep + 1}: ${count - run.count} keystrokes never rendered`);
+          keystrokeRuns.push(run.percentile(95));
+        } finally {
+          await writer.close();
+          await reader.close();
+        }
+      }
+      const trace = sequentialUpdates('automerge-paper');
+      const expected = trace.endContent.replace(/\n/g, '').length;
+      for (let rep = 0; rep < ctx.profile.browser.reps; rep += 1) {
+        ctx.log(`browser: opening automerge-paper, rep ${rep + 1}`);
+        const doc = await createDoc(base);
+        await fillDoc(port, doc, trace.endContent);
+        const context = await browserProc.newContext();
+        try {
+          const page = await context.newPage();
+          const t0 = performance.now();
+          await page.goto(`${base}/d/${doc.id}#key=${doc.ownerKey}`);
+          await page.waitForFunction(
+            ([sel, n]) => {
+              const el = document.querySelector(`${sel as string}[contenteditable="true"]`);
+              return el !== null && (el.textContent?.length ?? 0) >= (n as number);
+            },
+            [EDITOR, expected] as const,
+            { timeout: 60_000, polling: 50 },
+          );
+          openRuns.push(performance.now() - t0);
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await browserProc.close();
+    }
+  } finally {
+    await app.stop();
+  }
+  const p95 = spread(keystrokeRuns);
+  const open = spread(openRuns);
+  const targets: TargetResult[] = [
+    {
+      scenario: 'browser, keystroke to render in another context',
+      target: `p95 < ${P95_TARGET_MS} ms`,
+      ours: `${num(p95.median)} ms`,
+      reference: `${P95_TARGET_MS} ms`,
+      ratio: `${num(p95.median / P95_TARGET_MS, 2)}×`,
+      met: Number.isFinite(p95.median) ? p95.median < P95_TARGET_MS : null,
+    },
+    {
+      scenario: 'browser, open automerge-paper (104,852 characters)',
+      target: `interactive within ${OPEN_TARGET_MS / 1000} s`,
+      ours: `${num(open.median)} ms`,
+      reference: `${OPEN_TARGET_MS} ms`,
+      ratio: `${num(open.median / OPEN_TARGET_MS, 2)}×`,
+      met: Number.isFinite(open.median) ? open.median <= OPEN_TARGET_MS : null,
+    },
+  ];
+  const markdown = [
+    `The whole product (\`server/start.ts\`, production build) on core 0; Chromium (${CHROMIUM}, headless) on core 1. ` +
+      `Keystrokes: ${ctx.profile.browser.keystrokes} keys pressed in one browser context, each timed from its \`keydown\` to the ` +
+      `mutation that shows it in a second context's editor (both \`performance.timeOrigin + performance.now()\`, one machine clock), ` +
+      `one key every ~30 ms after the previous one arrived. Opening: a document holding automerge-paper's end state, one ` +
+      `paragraph per line, written by a Node client; time from \`page.goto\` until the editor is editable and shows all ` +
+      `104,852 characters (newlines excepted).`,
+    '',
+    table(
+      ['', 'Tandem', 'target'],
+      [
+        ['keystroke → render, p50', `${num(latencies.percentile(50))} ms`, ''],
+        ['keystroke → render, p95', spreadText(p95, 'ms'), `< ${P95_TARGET_MS} ms`],
+        ['keystroke → render, max', `${num(latencies.max)} ms`, ''],
+        ['open automerge-paper until interactive', spreadText(open, 'ms'), `≤ ${OPEN_TARGET_MS} ms`],
+      ],
+    ),
+  ].join('\n');
+  return { id: 'browser', title: 'Browser', markdown, targets, charts: [], failures, raw: { keystrokeRuns, openRuns } };
+}
+
+async function createDoc(base: string): Promise<{ id: string; ownerKey: string }> {
+  const res = await fetch(`${base}/api/docs`, { method: 'POST' });
+  if (res.status !== 201) throw new Error(`POST /api/docs answered ${res.status}`);
+  return (await res.json()) as { id: string; ownerKey: string };
+}
+
+/** Writes `text` into the document's editor field, one paragraph per line, through a stock client. */
+async function fillDoc(port: number, doc: { id: string; ownerKey: string }, text: string): Promise<void> {
+  const ydoc = new Y.Doc();
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/collab`, doc.id, ydoc, {
+    params: { key: doc.ownerKey },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  try {
+    await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+    const fragment = ydoc.getXmlFragment('default');
+    ydoc.transact(() => {
+      fragment.insert(
+        0,
+        text.split('\n').map((line) => {
+          const paragraph = new Y.XmlElement('paragraph');
+          if (line.length > 0) paragraph.insert(0, [new Y.XmlText(line)]);
+          return paragraph;
+        }),
+      );
+    });
+    // Wait until a second client sees it all, so the server has it.
+    const check = new Y.Doc();
+    const checker = new WebsocketProvider(`ws://127.0.0.1:${port}/collab`, doc.id, check, {
+      params: { key: doc.ownerKey },
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    });
+    const deadline = Date.now() + 30_000;
+    while (check.getXmlFragment('default').length < fragment.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    checker.destroy();
+  } finally {
+    provider.destroy();
+  }
+}
+

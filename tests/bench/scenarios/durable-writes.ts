@@ -1,0 +1,116 @@
+/**
+ * Durable writes: how many updates per second Tandem commits to SQLite, each before it is
+ * relayed, and how long a writer waits for the acknowledgement. Tandem only: the peers do not
+ * acknowledge durability per update (Hocuspocus stores the whole document on a 2 s debounce;
+ * the y-websocket server writes to LevelDB without telling the client; the relay stores nothing).
+ */
+import { withServerAndLoad, type BenchContext } from '../harness/context';
+import { cpuWindow } from '../harness/proc-stats';
+import { Histogram, spread } from '../harness/stats';
+import { num, spreadText, table } from '../report/format';
+import type { ScenarioOutput, TargetResult } from '../report/types';
+
+const TARGET_RATE = 50_000;
+/** Unacknowledged updates per writer: deep enough that the server, not the window, sets the pace. */
+const WINDOW = 2_000;
+
+interface DurableRun {
+  readonly rep: number;
+  /** 'max': as fast as acknowledgements come; 'paced': offered at the target rate. */
+  readonly phase: 'max' | 'paced';
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly committed: number;
+  readonly sent: number;
+  readonly serverCpuShare: number;
+  readonly loadCpuShare: number;
+}
+
+export async function durableWrites(ctx: BenchContext): Promise<ScenarioOutput> {
+  const config = ctx.profile.durable;
+  const runs: DurableRun[] = [];
+  const failures: string[] = [];
+  if (!ctx.peers.includes('tandem')) throw new Error('durable writes measures Tandem only');
+  for (let rep = 0; rep < config.reps; rep += 1) {
+    // One server per repetition: "max" first (it also warms the server up), then "paced" on fresh documents.
+    try {
+      await withServerAndLoad(ctx, 'tandem', async (server, load) => {
+        for (const phase of ['max', 'paced'] as const) {
+          ctx.log(`durable writes: Tandem, ${config.clients} writers, ${phase === 'max' ? 'as fast as it commits' : `offered ${TARGET_RATE}/s`}, rep ${rep + 1}`);
+          const docs = await server.createDocs(config.clients);
+          const targets = docs.map((d) => ({ ...d, params: { ...d.params, saved: '1' } }));
+          const cpu = cpuWindow(server.proc.pid);
+          const result = await load.run({
+            kind: 'durable',
+            targets,
+            durationMs: config.durationMs,
+            window: WINDOW,
+            rate: phase === 'paced' ? TARGET_RATE : undefined,
+            timeoutMs: 15_000,
+          });
+          const used = cpu.stop();
+          const latency = Histogram.from(result.latency);
+          if (result.committed < result.sent) {
+            failures.push(`durable writes ${phase} rep ${rep + 1}: ${result.sent - result.committed} updates never acknowledged`);
+          }
+          runs.push({
+            rep,
+            phase,
+            rate: (result.committed * 1000) / result.wallMs,
+            p50: latency.percentile(50),
+            p99: latency.percentile(99),
+            committed: result.committed,
+            sent: result.sent,
+            serverCpuShare: used.cpuMs / used.wallMs,
+            loadCpuShare: result.loadCpuShare,
+          });
+        }
+      });
+    } catch (error) {
+      failures.push(`durable writes rep ${rep + 1}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const max = runs.filter((r) => r.phase === 'max');
+  const paced = runs.filter((r) => r.phase === 'paced');
+  const rate = spread(max.map((r) => r.rate));
+  const targets: TargetResult[] = [
+    {
+      scenario: 'durable writes, SQLite',
+      target: `≥ ${TARGET_RATE.toLocaleString('en-US')} updates/s committed, each before it is relayed`,
+      ours: `${num(rate.median)} updates/s`,
+      reference: `${TARGET_RATE.toLocaleString('en-US')} updates/s`,
+      ratio: `${num(rate.median / TARGET_RATE, 2)}×`,
+      met: Number.isFinite(rate.median) ? rate.median >= TARGET_RATE : null,
+    },
+  ];
+  const column = (rs: readonly DurableRun[]): string[] => [
+    spreadText(spread(rs.map((r) => r.rate))),
+    spreadText(spread(rs.map((r) => r.p50)), 'ms'),
+    spreadText(spread(rs.map((r) => r.p99)), 'ms'),
+    `${num(spread(rs.map((r) => r.serverCpuShare)).median * 100, 2)} %`,
+    `${num(spread(rs.map((r) => r.loadCpuShare)).median * 100, 2)} %`,
+  ];
+  const maxColumn = column(max);
+  const pacedColumn = column(paced);
+  const markdown = [
+    `${config.clients} documents with one writer each (light clients, \`saved=1\`), sending one-character updates made ` +
+      `beforehand, for ${config.durationMs / 1000} s, at most ${WINDOW} unacknowledged per writer. Tandem acknowledges ` +
+      `durability with its \`Saved\` message (the committed state vector). "Max": as fast as acknowledgements allow, ` +
+      `rate = acknowledged updates / time from the first send to the last acknowledgement (its commit times are mostly ` +
+      `queueing). "Paced": offered at ${TARGET_RATE.toLocaleString('en-US')} updates/s, the commit time a writer sees at the ` +
+      `target rate. Commit time = update sent → acknowledgement received. SQLite in WAL mode, ` +
+      '`synchronous = NORMAL` (Tandem\'s default). The peers have no per-update durability to compare with: Hocuspocus ' +
+      'stores the whole document on a 2 s debounce, the y-websocket server writes LevelDB without telling anyone, the relay stores nothing.',
+    '',
+    table(
+      ['Tandem', 'max', `paced at ${TARGET_RATE.toLocaleString('en-US')}/s`],
+      ['updates/s committed', 'commit time p50', 'commit time p99', 'server CPU', 'load gen CPU'].map((label, i) => [
+        label,
+        maxColumn[i]!,
+        pacedColumn[i]!,
+      ]),
+    ),
+  ].join('\n');
+  return { id: 'durable', title: 'Durable writes', markdown, targets, charts: [], failures, raw: runs };
+}
