@@ -3,7 +3,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -17,7 +16,8 @@ export interface ServerProcess {
 
 /** Spawns `script` (relative to the repository root) and waits for its "listening" log line. */
 export function spawnServer(script: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(TSX, [path.join(ROOT, script)], {
+  // node itself, not the tsx wrapper: a signal must reach the server, not a parent that leaves it orphaned.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
