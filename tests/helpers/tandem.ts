@@ -117,3 +117,30 @@ export function connectClient(wsUrl: string, docId: string, key: string | null, 
     },
   };
 }
+
+/**
+ * One real server for a whole test file, with every client it opens destroyed at the end:
+ * call in the file's top level, then use `open(docId, key)` in the tests.
+ */
+export function serverForFile(hooks: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void }) {
+  const clients: Client[] = [];
+  const state = { server: null as RunningServer | null };
+  hooks.beforeAll(async () => {
+    state.server = await startServer();
+  });
+  hooks.afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await state.server?.stop();
+  });
+  return {
+    get server(): RunningServer {
+      if (!state.server) throw new RangeError('the server starts in beforeAll');
+      return state.server;
+    },
+    open(docId: string, key: string | null): Client {
+      const client = connectClient(state.server!.wsUrl, docId, key);
+      clients.push(client);
+      return client;
+    },
+  };
+}

@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, createDoc, createLink, startServer, type Client, type RunningServer } from '../helpers/tandem';
+import { createDoc, serverForFile, createLink, type RunningServer } from '../helpers/tandem';
 import { RawSocket } from '../helpers/raw-socket';
 import { nextEvent, waitFor } from '../helpers/wait';
 
+const file = serverForFile({ beforeAll, afterAll });
+const open = file.open;
 let server: RunningServer;
-const clients: Client[] = [];
-const open = (docId: string, key: string | null) => {
-  const client = connectClient(server.wsUrl, docId, key);
-  clients.push(client);
-  return client;
-};
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await server.stop();
+beforeAll(() => {
+  server = file.server;
 });
 
 async function refusedWith(path: string): Promise<{ code: number; reason: string; denied: string | null }> {

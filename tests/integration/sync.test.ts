@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { connectClient, createDoc, startServer, type Client, type RunningServer } from '../helpers/tandem';
+import { createDoc, serverForFile, type RunningServer } from '../helpers/tandem';
 import { waitFor } from '../helpers/wait';
 
+const file = serverForFile({ beforeAll, afterAll });
+const open = file.open;
 let server: RunningServer;
-const clients: Client[] = [];
-const open = (docId: string, key: string) => {
-  const client = connectClient(server.wsUrl, docId, key);
-  clients.push(client);
-  return client;
-};
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await server.stop();
+beforeAll(() => {
+  server = file.server;
 });
 
 describe('sync with stock y-websocket clients', () => {
