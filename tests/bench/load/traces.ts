@@ -1,5 +1,5 @@
 /**
- * The real editing traces of /work/shared/traces (josephg/editing-traces, CC BY 4.0), turned into
+ * The real editing traces in tests/fixtures/traces (josephg/editing-traces, CC BY 4.0), turned into
  * Yjs updates on the shared type the benchmarks use.
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -23,7 +23,7 @@ interface ConcurrentTrace {
   readonly txns: readonly { readonly parents: readonly number[]; readonly agent: number; readonly patches: readonly Patch[] }[];
 }
 
-const TRACE_DIRS = [process.env.TANDEM_TRACES, '/work/shared/traces', resolve('traces')].filter(
+const TRACE_DIRS = [process.env.TANDEM_TRACES, resolve(import.meta.dirname, '../../fixtures/traces')].filter(
   (dir): dir is string => typeof dir === 'string',
 );
 
