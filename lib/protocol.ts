@@ -22,6 +22,18 @@ export const SyncStep = { Step1: 0, Step2: 1, Update: 2 } as const;
 
 /** Query parameter with which a client asks for `MessageType.Saved` acknowledgements. */
 export const SAVED_ACK_PARAM = 'saved';
+/** Query parameter that carries the key on a WebSocket URL. */
+export const KEY_PARAM = 'key';
+
+/** Where the server listens: `ws(s)://HOST:PORT/collab/<docId>` and the HTTP routes. */
+export const Paths = {
+  /** WebSocket base; a document is at `${Paths.collab}/<docId>`. */
+  collab: '/collab',
+  /** The JSON API; documents are at `${Paths.docs}/<docId>`. */
+  docs: '/api/docs',
+  health: '/healthz',
+  metrics: '/metrics',
+} as const;
 
 /** Close codes. 44xx mirror HTTP statuses; the rest are RFC 6455's. */
 export const CloseCode = {
@@ -39,6 +51,8 @@ export const CloseCode = {
   Forbidden: 4403,
   /** The document id in the URL is not a valid id. */
   NotFound: 4404,
+  /** The document was deleted by its owner. */
+  Gone: 4410,
   /** The server failed to load the document; reconnecting may succeed. */
   InternalError: 4500,
 } as const;
@@ -49,6 +63,7 @@ export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.Unauthorized,
   CloseCode.Forbidden,
   CloseCode.NotFound,
+  CloseCode.Gone,
 ]);
 
 /** The Y.XmlFragment that holds the editor content (TipTap Collaboration's default field). */

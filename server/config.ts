@@ -19,6 +19,17 @@ export interface ServerConfig {
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Log level for pino. */
   readonly logLevel: string;
+  /** Origins besides the server's own whose pages may use the API and open documents. */
+  readonly allowedOrigins: readonly string[];
+  /** Take the client address from `X-Forwarded-For` (behind a reverse proxy that sets it). */
+  readonly trustProxy: boolean;
+  /** Open WebSocket connections in total, and from one address. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  /** WebSocket upgrades and API requests one address may make per minute. */
+  readonly requestsPerMinutePerIp: number;
+  /** Documents one address may create per hour. */
+  readonly docsPerHourPerIp: number;
 }
 
 export interface LoadConfigOptions {
@@ -41,6 +52,35 @@ function parseBytes(value: string): number {
   const bytes = Number(value);
   if (!Number.isInteger(bytes) || bytes < 1024) throw new InvalidArgumentError('expected a whole number of bytes, at least 1024');
   return bytes;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a whole number, at least 1');
+  return count;
+}
+
+function parseOrigins(value: string): string[] {
+  const origins = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new InvalidArgumentError(`expected origins like https://docs.example.com, got ${JSON.stringify(origin)}`);
+    }
+    if (url.origin !== origin.replace(/\/+$/, '')) throw new InvalidArgumentError(`expected an origin (scheme://host[:port]), got ${JSON.stringify(origin)}`);
+  }
+  return origins;
+}
+
+function parseBoolean(value: string): boolean {
+  if (['1', 'true', 'yes'].includes(value.toLowerCase())) return true;
+  if (['0', 'false', 'no', ''].includes(value.toLowerCase())) return false;
+  throw new InvalidArgumentError('expected true or false');
 }
 
 function parseUrl(protocols: readonly string[]) {
@@ -77,6 +117,12 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
         .choices(['NORMAL', 'FULL'])
         .default('NORMAL'),
     )
+    .addOption(new Option('--allowed-origins <origins>', 'comma-separated origins besides this server whose pages may use it').env('ALLOWED_ORIGINS').argParser(parseOrigins).default([]))
+    .addOption(new Option('--trust-proxy <bool>', 'take client addresses from X-Forwarded-For (behind a reverse proxy)').env('TRUST_PROXY').argParser(parseBoolean).default(false))
+    .addOption(new Option('--max-connections <n>', 'open WebSocket connections in total').env('MAX_CONNECTIONS').argParser(parseCount).default(10_000))
+    .addOption(new Option('--max-connections-per-ip <n>', 'open WebSocket connections from one address').env('MAX_CONNECTIONS_PER_IP').argParser(parseCount).default(256))
+    .addOption(new Option('--requests-per-minute-per-ip <n>', 'WebSocket upgrades and API requests one address may make per minute').env('REQUESTS_PER_MINUTE_PER_IP').argParser(parseCount).default(600))
+    .addOption(new Option('--docs-per-hour-per-ip <n>', 'documents one address may create per hour').env('DOCS_PER_HOUR_PER_IP').argParser(parseCount).default(120))
     .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .allowUnknownOption(false)
     .helpOption('-h, --help', 'show this help');
@@ -98,7 +144,14 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxBufferedBytes: number | string;
     sqliteSynchronous: 'NORMAL' | 'FULL';
     logLevel: string;
+    allowedOrigins: string[] | string;
+    trustProxy: boolean | string;
+    maxConnections: number | string;
+    maxConnectionsPerIp: number | string;
+    requestsPerMinutePerIp: number | string;
+    docsPerHourPerIp: number | string;
   }>();
+  const count = (v: number | string) => (typeof v === 'number' ? v : parseCount(v));
   return {
     host: o.host,
     port: typeof o.port === 'number' ? o.port : parsePort(o.port),
@@ -109,5 +162,11 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxBufferedBytes: typeof o.maxBufferedBytes === 'number' ? o.maxBufferedBytes : parseBytes(o.maxBufferedBytes),
     sqliteSynchronous: o.sqliteSynchronous,
     logLevel: o.logLevel,
+    allowedOrigins: typeof o.allowedOrigins === 'string' ? parseOrigins(o.allowedOrigins) : o.allowedOrigins,
+    trustProxy: typeof o.trustProxy === 'string' ? parseBoolean(o.trustProxy) : o.trustProxy,
+    maxConnections: count(o.maxConnections),
+    maxConnectionsPerIp: count(o.maxConnectionsPerIp),
+    requestsPerMinutePerIp: count(o.requestsPerMinutePerIp),
+    docsPerHourPerIp: count(o.docsPerHourPerIp),
   };
 }

@@ -25,7 +25,7 @@ export function createMetrics() {
     updateBytes: new Counter({ name: 'tandem_update_bytes_total', help: 'Bytes of client updates committed', registers }),
     updatesDropped: new Counter({
       name: 'tandem_updates_dropped_total',
-      help: 'Updates not applied, by reason (view-only key, invalid)',
+      help: 'Updates not applied, by reason (read-only key, invalid, does-not-integrate)',
       labelNames: ['reason'] as const,
       registers,
     }),
@@ -62,6 +62,35 @@ export function createMetrics() {
     }),
     storageErrors: new Counter({ name: 'tandem_storage_errors_total', help: 'Failed storage operations', labelNames: ['op'] as const, registers }),
     compactions: new Counter({ name: 'tandem_compactions_total', help: 'Document logs folded into snapshots', registers }),
+    documentLoads: new Counter({ name: 'tandem_document_loads_total', help: 'Documents loaded from storage into memory', registers }),
+    roomRebuilds: new Counter({
+      name: 'tandem_document_rebuilds_total',
+      help: 'Loaded documents rebuilt from storage because an update failed to integrate',
+      registers,
+    }),
+    badStoredEntries: new Counter({
+      name: 'tandem_stored_entries_skipped_total',
+      help: 'Stored updates skipped on load because they do not integrate (written by an older version)',
+      registers,
+    }),
+    busErrors: new Counter({ name: 'tandem_bus_errors_total', help: 'Failed bus operations', labelNames: ['op'] as const, registers }),
+    catchUpFailures: new Counter({
+      name: 'tandem_catch_up_failures_total',
+      help: 'Failed attempts to reload a document after the bus lost messages (each is retried)',
+      registers,
+    }),
+    staleDocuments: new Gauge({
+      name: 'tandem_documents_stale',
+      help: 'Loaded documents that may miss updates from other instances until a catch-up succeeds',
+      registers,
+    }),
+    refusedBeforeUpgrade: new Counter({
+      name: 'tandem_upgrades_refused_total',
+      help: 'WebSocket upgrades refused before any key was checked, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({ name: 'tandem_rate_limited_total', help: 'Requests refused by a rate limit, by what was limited', labelNames: ['what'] as const, registers }),
   };
 }
 

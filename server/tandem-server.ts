@@ -1,17 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { CloseCode, Paths } from '../lib/protocol';
 import type { Bus } from './bus/bus';
 import { createSoloBus } from './bus/local-bus';
 import type { ServerConfig } from './config';
 import { createApiHandler } from './http/api';
+import type { ApiDeps } from './http/api-deps';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { RoomRegistry } from './rooms/registry';
+import { createNodeScheduler, type Scheduler } from './scheduler';
 import { createSqliteStorage } from './storage/sqlite-storage';
 import type { Storage } from './storage/storage';
+import { Admission } from './transport/admission';
 import { createCollabEndpoint } from './transport/collab-endpoint';
 import { OutboxFlusher } from './transport/outbox';
-import { CloseCode } from '../lib/protocol';
 
 /** The sync server and HTTP API, ready to be mounted on any Node HTTP server. */
 export interface TandemServer {
@@ -23,10 +26,11 @@ export interface TandemServer {
   close(): Promise<void>;
 }
 
-/** Seams a caller may supply instead of the ones the config selects (tests run several instances). */
+/** Seams a caller may supply instead of the ones the config selects (tests run several instances, or drive the clock). */
 export interface TandemServerOverrides {
   readonly storage?: Storage;
   readonly bus?: Bus;
+  readonly scheduler?: Scheduler;
 }
 
 async function openStorage(config: ServerConfig, logger: Logger): Promise<Storage> {
@@ -50,29 +54,50 @@ async function openBus(config: ServerConfig, logger: Logger): Promise<Bus> {
 
 const SHUTDOWN_DRAIN_MS = 10_000;
 
+/** Wires the server from its configuration: the one place where every part is made and connected. */
 export async function createTandemServer(config: ServerConfig, logger: Logger, overrides: TandemServerOverrides = {}): Promise<TandemServer> {
   const storage = overrides.storage ?? (await openStorage(config, logger));
   const bus = overrides.bus ?? (await openBus(config, logger));
+  const scheduler = overrides.scheduler ?? createNodeScheduler(logger);
   const metrics = createMetrics();
-  const flusher = new OutboxFlusher();
-  const registry = new RoomRegistry({ storage, bus, logger, metrics, beforeNextFlush: (task) => flusher.beforeNextFlush(task) });
-  const endpoint = createCollabEndpoint({
-    registry,
-    storage,
+  const flusher = new OutboxFlusher(scheduler.soon);
+  const registry = new RoomRegistry({
+    log: storage.log,
+    links: storage.links,
+    bus,
     logger,
     metrics,
+    scheduler,
+    beforeNextFlush: (task) => flusher.beforeNextFlush(task),
+  });
+  const admission = new Admission({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    requestsPerMinutePerIp: config.requestsPerMinutePerIp,
+    docsPerHourPerIp: config.docsPerHourPerIp,
+    allowedOrigins: config.allowedOrigins,
+    trustProxy: config.trustProxy,
+  });
+  const endpoint = createCollabEndpoint({
+    registry,
+    links: storage.links,
+    admission,
+    logger,
+    metrics,
+    scheduler,
     flusher,
     maxFrameBytes: config.maxFrameBytes,
     maxBufferedBytes: config.maxBufferedBytes,
   });
-  const handleRequest = createApiHandler({ storage, registry, metrics, logger });
+  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler };
+  const handleRequest = createApiHandler(deps);
   let closing: Promise<void> | null = null;
 
   return {
     handleRequest,
     handleUpgrade(req, socket, head) {
       if (closing) {
-        if (!new URL(req.url ?? '/', 'http://localhost').pathname.startsWith('/collab/')) return false;
+        if (!new URL(req.url ?? '/', 'http://localhost').pathname.startsWith(`${Paths.collab}/`)) return false;
         socket.destroy();
         return true;
       }

@@ -14,7 +14,7 @@ type Phase =
   | { readonly kind: 'refused'; readonly refusal: Refusal }
   | { readonly kind: 'ready'; readonly docId: string; readonly key: string; readonly role: Role };
 
-const RANK: Record<Role, number> = { view: 0, edit: 1, owner: 2 };
+const RANK: Record<Role, number> = { view: 0, comment: 1, edit: 2, owner: 3 };
 
 /**
  * Finds the key (URL fragment, else this browser's memory), asks the server what it allows, and

@@ -5,7 +5,7 @@ import { useSyncExternalStore } from 'react';
 import { forgetDoc, listRecentDocs, subscribeRecentDocs, type RecentDoc } from '../_lib/recent-docs';
 import { RelativeTime } from './relative-time';
 
-const ROLE_LABEL = { owner: 'Owner', edit: 'Can edit', view: 'View only' } as const;
+const ROLE_LABEL = { owner: 'Owner', edit: 'Can edit', comment: 'Can comment', view: 'View only' } as const;
 
 /** The list lives in localStorage, so the server renders nothing and the browser fills it in. */
 export function RecentDocuments() {

@@ -1,7 +1,7 @@
 import type { DocId } from '../../lib/doc-id';
 import type { Role } from '../../lib/roles';
-import type { LinkRecord, Storage } from '../storage/storage';
-import { hashKey, hashesEqual } from './keys';
+import type { LinkRecord, LinkStore } from '../storage/link-store';
+import { hashKey } from './keys';
 
 /** The outcome of presenting a key for a document. */
 export type AccessDecision =
@@ -12,20 +12,19 @@ export type AccessDecision =
   | { readonly kind: 'revoked'; readonly link: LinkRecord }
   | { readonly kind: 'expired'; readonly link: LinkRecord };
 
+/** Keys are 32 URL-safe characters; anything much longer is not one and is not worth hashing. */
+const MAX_KEY_LENGTH = 256;
+
 /**
- * Decides what a key may do. Every link of the document is compared, each in constant time,
- * so the time taken says nothing about which link (if any) nearly matched.
+ * Decides what a key may do (docs/PROTOCOL.md, rules A1–A3). The key is looked up by its
+ * SHA-256 hash through an index: the lookup's timing can only reveal something about a hash of
+ * a 192-bit random key, which is no help in guessing one.
  */
-export async function checkKey(storage: Storage, docId: DocId, key: string | null | undefined, now = new Date()): Promise<AccessDecision> {
-  if (!key) return { kind: 'unknown' };
-  const presented = hashKey(key);
-  const links = await storage.listLinks(docId);
-  let match: LinkRecord | undefined;
-  for (const link of links) {
-    if (hashesEqual(link.keyHash, presented)) match = link;
-  }
-  if (!match) return { kind: 'unknown' };
-  if (match.revokedAt) return { kind: 'revoked', link: match };
-  if (match.expiresAt && match.expiresAt.getTime() <= now.getTime()) return { kind: 'expired', link: match };
-  return { kind: 'granted', role: match.role, link: match };
+export async function checkKey(links: LinkStore, docId: DocId, key: string | null | undefined, now: number): Promise<AccessDecision> {
+  if (!key || key.length > MAX_KEY_LENGTH) return { kind: 'unknown' };
+  const link = await links.findLink(docId, hashKey(key));
+  if (!link) return { kind: 'unknown' };
+  if (link.revokedAt) return { kind: 'revoked', link };
+  if (link.expiresAt && link.expiresAt.getTime() <= now) return { kind: 'expired', link };
+  return { kind: 'granted', role: link.role, link };
 }

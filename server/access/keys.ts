@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** 192 random bits, URL-safe: a key is both the credential and what goes in a share link. */
 export function generateKey(): string {
@@ -18,11 +18,4 @@ export function generateDocId(): string {
 /** Keys are high-entropy, so a fast hash is enough: nobody can brute-force 192 bits. */
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-/** Compares two hex hashes in constant time. */
-export function hashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
 }

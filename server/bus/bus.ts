@@ -7,9 +7,12 @@ export type BusMessage =
   /** An awareness update (y-protocols encoding) from the publishing instance's clients. */
   | { readonly kind: 'awareness'; readonly docId: DocId; readonly update: Uint8Array }
   /** A link was revoked: close its connections. */
-  | { readonly kind: 'revoke'; readonly docId: DocId; readonly linkId: string };
+  | { readonly kind: 'revoke'; readonly docId: DocId; readonly linkId: string }
+  /** The document was deleted: close every connection to it. */
+  | { readonly kind: 'delete'; readonly docId: DocId };
 
-export type BusHandler = (message: BusMessage) => void;
+/** Receives a message and the id of the instance that published it. */
+export type BusHandler = (message: BusMessage, from: string) => void;
 
 /**
  * The one relay seam between server instances. Delivery is best effort and never to the
@@ -19,8 +22,12 @@ export type BusHandler = (message: BusMessage) => void;
  * Every implementation passes tests/contract/bus-contract.ts.
  */
 export interface Bus {
+  /** This instance's id, as handlers on other instances receive it. */
+  readonly instanceId: string;
   publish(message: BusMessage): void;
-  /** Resolves once messages for docId published from now on are delivered to handler. */
+  /** Resolves once messages for docId published from now on are delivered to handler; rejects if the bus cannot say so. */
   subscribe(docId: DocId, handler: BusHandler, onGap: () => void): Promise<() => void>;
+  /** Resolves while the bus can deliver (for /healthz). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

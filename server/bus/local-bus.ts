@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DocId } from '../../lib/doc-id';
 import type { Bus, BusHandler, BusMessage } from './bus';
 
@@ -9,15 +10,19 @@ export class LocalBusHub {
   private readonly members = new Set<LocalBus>();
 
   connect(): Bus {
-    const bus: LocalBus = new LocalBus((message) => {
-      for (const member of this.members) if (member !== bus) member.deliver(message);
-    }, () => this.members.delete(bus));
+    const bus: LocalBus = new LocalBus(
+      (message) => {
+        for (const member of this.members) if (member !== bus) member.deliver(message, bus.instanceId);
+      },
+      () => this.members.delete(bus),
+    );
     this.members.add(bus);
     return bus;
   }
 }
 
 class LocalBus implements Bus {
+  readonly instanceId = randomBytes(8).toString('hex');
   private readonly handlers = new Map<DocId, Set<BusHandler>>();
 
   constructor(
@@ -39,14 +44,16 @@ class LocalBus implements Bus {
     };
   }
 
-  deliver(message: BusMessage): void {
+  deliver(message: BusMessage, from: string): void {
     // Delivered asynchronously, like a real broker, so no caller relies on re-entrancy.
     const handlers = this.handlers.get(message.docId);
     if (!handlers) return;
     queueMicrotask(() => {
-      for (const handler of handlers) handler(message);
+      for (const handler of handlers) handler(message, from);
     });
   }
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.leave();

@@ -16,13 +16,12 @@ export interface RedisBusOptions {
    * reload them from storage instead of this process buffering without bound during an outage.
    */
   readonly maxPendingBytes?: number;
+  /** How long `subscribe` and `ping` wait for Redis before rejecting (default 5 s). */
+  readonly timeoutMs?: number;
 }
 
-/** A Bus over Redis pub/sub, with the id it tags its messages with (tests find its connections by it). */
-export interface RedisBus extends Bus {
-  /** Hex id of this instance; the subscriber connection is named `tandem-bus-<instanceId>-sub`. */
-  readonly instanceId: string;
-}
+/** A Bus over Redis pub/sub. Its connections are named `tandem-bus-<instanceId>-pub` and `-sub` (tests find them by it). */
+export type RedisBus = Bus;
 
 /**
  * Wire format, one Redis message per BusMessage (the document is the channel):
@@ -35,6 +34,7 @@ const WireKind = {
   Revoke: 3,
   /** The publisher dropped messages for this document: reload it from storage. */
   Gap: 4,
+  Delete: 5,
 } as const;
 type WireKind = (typeof WireKind)[keyof typeof WireKind];
 const INSTANCE_ID_BYTES = 16;
@@ -50,6 +50,14 @@ interface Channel {
   readonly subscriptions: Set<Subscription>;
   /** Settles when Redis confirmed the SUBSCRIBE. */
   readonly confirmed: Promise<unknown>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function encode(instanceId: Buffer, kind: WireKind, payload: Uint8Array): Buffer {
@@ -70,6 +78,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   const { logger } = options;
   const prefix = `${options.channelPrefix ?? 'tandem:'}doc:`;
   const maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? 5_000;
   const instanceIdBytes = randomBytes(INSTANCE_ID_BYTES);
   const instanceId = instanceIdBytes.toString('hex');
   const log = logger.child({ component: 'redis-bus', instanceId });
@@ -126,6 +135,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       case 'revoke':
         frame = encode(instanceIdBytes, WireKind.Revoke, Buffer.from(message.linkId, 'utf8'));
         break;
+      case 'delete':
+        frame = encode(instanceIdBytes, WireKind.Delete, new Uint8Array(0));
+        break;
       default: {
         const unreachable: never = message;
         throw new RangeError(`unknown bus message ${JSON.stringify(unreachable)}`);
@@ -152,6 +164,8 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
         return { kind: 'awareness', docId, update: payload };
       case WireKind.Revoke:
         return { kind: 'revoke', docId, linkId: Buffer.from(payload).toString('utf8') };
+      case WireKind.Delete:
+        return { kind: 'delete', docId };
       case WireKind.Gap:
         return 'gap';
       default:
@@ -168,11 +182,12 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       log.warn({ docId: channel.docId, bytes: frame.length }, 'dropped a malformed bus message');
       return;
     }
+    const from = frame.subarray(1, HEADER_BYTES).toString('hex');
     for (const subscription of [...channel.subscriptions]) {
       // One failing handler must not starve the others or escape into ioredis.
       try {
         if (decoded === 'gap') subscription.onGap();
-        else subscription.handler(decoded);
+        else subscription.handler(decoded, from);
       } catch (error) {
         log.error({ err: error, docId: channel.docId }, 'bus handler threw');
       }
@@ -223,9 +238,14 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     const subscription: Subscription = { handler, onGap };
     channel.subscriptions.add(subscription);
     try {
-      await channel.confirmed;
+      // ioredis queues commands while Redis is away; an open must fail clearly rather than hang.
+      await withTimeout(channel.confirmed, timeoutMs, 'redis did not confirm the subscription in time');
     } catch (error) {
       channel.subscriptions.delete(subscription);
+      if (channel.subscriptions.size === 0 && channels.get(name) === channel) {
+        channels.delete(name);
+        subscriber.unsubscribe(name).catch(() => {});
+      }
       throw error;
     }
     const current = channel;
@@ -254,6 +274,10 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     instanceId,
     publish,
     subscribe,
+    async ping() {
+      // Both connections: a bus that can publish but not receive is not delivering.
+      await withTimeout(Promise.all([publisher.ping(), subscriber.ping()]), timeoutMs, 'redis did not answer a ping in time');
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -1,161 +1,84 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
-import { isDocId, type DocId } from '../../lib/doc-id';
-import { checkKey } from '../access/access';
-import { generateDocId, generateKey, generateLinkId, hashKey } from '../access/keys';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { RoomRegistry } from '../rooms/registry';
-import { DocExistsError, type LinkRecord, type Storage } from '../storage/storage';
-import { HttpError, bearerToken, readJson, sendEmpty, sendJson } from './json';
+import { Paths } from '../../lib/protocol';
+import type { ApiDeps } from './api-deps';
+import { documentRoutes } from './document-routes';
+import { HttpError, sendEmpty, sendJson } from './json';
+import { linkRoutes } from './link-routes';
+import { matchRoute, type Route } from './router';
 
-export interface ApiOptions {
-  readonly storage: Storage;
-  readonly registry: RoomRegistry;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
+const HEALTH_TIMEOUT_MS = 2_000;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<'ok' | 'unavailable'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('unavailable'), ms);
+    promise.then(
+      () => resolve('ok'),
+      () => resolve('unavailable'),
+    ).finally(() => clearTimeout(timer));
+  });
 }
-
-const CreateLinkBody = z.strictObject({
-  role: z.enum(['edit', 'view']),
-  expiresAt: z.iso.datetime({ offset: true }).nullish(),
-});
-
-function linkJson(link: LinkRecord) {
-  return {
-    id: link.id,
-    role: link.role,
-    expiresAt: link.expiresAt?.toISOString() ?? null,
-    createdAt: link.createdAt.toISOString(),
-    revokedAt: link.revokedAt?.toISOString() ?? null,
-  };
-}
-
-function docIdFrom(raw: string): DocId {
-  if (!isDocId(raw)) throw new HttpError(404, 'no such document');
-  return raw;
-}
-
-/** 401 without a key or with one this document does not know; 403 for a key that may not manage links. */
-async function requireOwner(storage: Storage, docId: DocId, req: IncomingMessage): Promise<void> {
-  const decision = await checkKey(storage, docId, bearerToken(req));
-  if (decision.kind === 'unknown') throw new HttpError(401, 'an owner key is required: Authorization: Bearer <ownerKey>');
-  if (decision.kind !== 'granted') throw new HttpError(403, `this key was ${decision.kind === 'revoked' ? 'revoked' : 'valid only until its expiry'}`);
-  if (decision.role !== 'owner') throw new HttpError(403, 'only the owner key may manage links');
-}
-
-const DOC_ROUTE = /^\/api\/docs\/([^/]+)(\/links(?:\/([^/]+))?|\/access)?$/;
 
 /**
- * The JSON API of CONTRACT.md, plus `GET /api/docs/<id>/access` (the role a key grants, so the
- * app can explain a refusal before opening a socket). Returns false for paths it does not own.
+ * The HTTP side of the server: the JSON API under /api/, /healthz and /metrics. Returns false
+ * for paths it does not own, so the web app can serve them.
  */
-export function createApiHandler(options: ApiOptions) {
-  const { storage, registry, logger, metrics } = options;
+export function createApiHandler(deps: ApiDeps, extraRoutes: readonly Route[] = []) {
+  const { storage, bus, admission, metrics, logger } = deps;
+  const routes: Route[] = [...documentRoutes(deps), ...linkRoutes(deps), ...extraRoutes];
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async function health(res: ServerResponse): Promise<void> {
+    const [storageState, busState] = await Promise.all([withTimeout(storage.ping(), HEALTH_TIMEOUT_MS), withTimeout(bus.ping(), HEALTH_TIMEOUT_MS)]);
+    const ok = storageState === 'ok' && busState === 'ok';
+    if (!ok) logger.warn({ storage: storageState, bus: busState }, 'health check failed');
+    if (ok) return sendJson(res, 200, { status: 'ok' });
+    sendJson(res, 503, { status: 'unavailable', storage: storageState, bus: busState });
+  }
+
+  async function serveApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    // Another site's page must not act with its visitor's browser (rule H2).
+    if (!admission.originAllowed(req)) throw new HttpError(403, 'this origin may not use this API');
+    const corsOrigin = admission.corsOrigin(req);
+    if (corsOrigin) {
+      res.setHeader('access-control-allow-origin', corsOrigin);
+      res.setHeader('vary', 'origin');
+    }
     const method = req.method ?? 'GET';
-    if (path === '/healthz') {
-      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET');
-      try {
-        await storage.ping();
-        return sendJson(res, 200, { status: 'ok' });
-      } catch (error) {
-        logger.warn({ err: error }, 'health check: storage does not answer');
-        return sendJson(res, 503, { status: 'unavailable', error: 'storage does not answer' });
-      }
+    if (method === 'OPTIONS') {
+      res.setHeader('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
+      res.setHeader('access-control-allow-headers', 'authorization, content-type');
+      res.setHeader('access-control-max-age', '600');
+      return sendEmpty(res, 204);
     }
-    if (path === '/metrics') {
-      if (method !== 'GET') throw new HttpError(405, 'use GET');
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      return void res.end(text);
+    const ip = admission.clientIp(req);
+    const limited = (await admission.request(ip)) ?? (method === 'POST' && path === Paths.docs ? await admission.creation(ip) : null);
+    if (limited) {
+      metrics.rateLimited.inc({ what: method === 'POST' && path === Paths.docs ? 'create' : 'api' });
+      throw new HttpError(limited.status, limited.reason);
     }
-    if (path === '/api/docs') {
-      if (method !== 'POST') throw new HttpError(405, 'use POST');
-      const docId = generateDocId() as DocId;
-      const ownerKey = generateKey();
-      const owner: LinkRecord = {
-        id: generateLinkId(),
-        docId,
-        role: 'owner',
-        keyHash: hashKey(ownerKey),
-        createdAt: new Date(),
-        expiresAt: null,
-        revokedAt: null,
-      };
-      try {
-        await storage.createDoc(docId, owner);
-      } catch (error) {
-        // 120 random bits do not collide; if they ever do, the client simply asks again.
-        if (error instanceof DocExistsError) throw new HttpError(409, 'id collision; retry');
-        throw error;
-      }
-      return sendJson(res, 201, { id: docId, ownerKey });
-    }
-    const match = DOC_ROUTE.exec(path);
-    if (!match) throw new HttpError(404, 'not found');
-    const docId = docIdFrom(decodeURIComponent(match[1] ?? ''));
-    const sub = match[2];
-    const linkId = match[3];
-
-    if (sub === '/access') {
-      if (method !== 'GET') throw new HttpError(405, 'use GET');
-      const decision = await checkKey(storage, docId, bearerToken(req));
-      if (decision.kind === 'unknown') throw new HttpError(401, 'this key does not open this document');
-      if (decision.kind === 'revoked') throw new HttpError(403, 'this link was revoked');
-      if (decision.kind === 'expired') throw new HttpError(403, 'this link has expired');
-      return sendJson(res, 200, { role: decision.role, expiresAt: decision.link.expiresAt?.toISOString() ?? null });
-    }
-    if (sub !== '/links' && !linkId) throw new HttpError(404, 'not found');
-
-    await requireOwner(storage, docId, req);
-    if (!linkId) {
-      if (method === 'GET') {
-        const links = await storage.listLinks(docId);
-        return sendJson(res, 200, links.filter((l) => l.role !== 'owner').map(linkJson));
-      }
-      if (method !== 'POST') throw new HttpError(405, 'use GET or POST');
-      const parsed = CreateLinkBody.safeParse(await readJson(req));
-      if (!parsed.success) {
-        throw new HttpError(400, `invalid link: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-      }
-      const expiresAt = parsed.data.expiresAt ? new Date(parsed.data.expiresAt) : null;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) throw new HttpError(400, 'expiresAt must be in the future');
-      const key = generateKey();
-      const link: LinkRecord = {
-        id: generateLinkId(),
-        docId,
-        role: parsed.data.role,
-        keyHash: hashKey(key),
-        createdAt: new Date(),
-        expiresAt,
-        revokedAt: null,
-      };
-      await storage.addLink(link);
-      return sendJson(res, 201, { id: link.id, key, role: link.role, expiresAt: expiresAt?.toISOString() ?? null });
-    }
-    if (method !== 'DELETE') throw new HttpError(405, 'use DELETE');
-    const links = await storage.listLinks(docId);
-    const target = links.find((l) => l.id === linkId && l.role !== 'owner');
-    if (!target) throw new HttpError(404, 'no such link');
-    await storage.revokeLink(docId, target.id, new Date());
-    registry.revokeLink(docId, target.id);
-    logger.info({ docId, linkId: target.id }, 'link revoked');
-    return sendEmpty(res, 204);
+    const { route, params } = matchRoute(routes, method, path);
+    await route.handle({ req, res, params, ip });
   }
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/healthz' && path !== '/metrics' && !path.startsWith('/api/')) return false;
-    res.setHeader('access-control-allow-origin', '*');
-    if (req.method === 'OPTIONS') {
-      res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-      res.setHeader('access-control-allow-headers', 'authorization, content-type');
-      sendEmpty(res, 204);
-      return true;
+    let work: Promise<void>;
+    if (path === Paths.health) {
+      work = req.method === 'GET' || req.method === 'HEAD' ? health(res) : Promise.reject(new HttpError(405, 'use GET'));
+    } else if (path === Paths.metrics) {
+      work =
+        req.method === 'GET'
+          ? metrics.registry.metrics().then((text) => {
+              res.writeHead(200, { 'content-type': metrics.registry.contentType });
+              res.end(text);
+            })
+          : Promise.reject(new HttpError(405, 'use GET'));
+    } else if (path === '/api' || path.startsWith('/api/')) {
+      work = serveApi(req, res, path);
+    } else {
+      return false;
     }
-    route(req, res, path).catch((error: unknown) => {
+    work.catch((error: unknown) => {
+      if (res.headersSent) return void res.end();
       if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
       logger.error({ err: error, path }, 'request failed');
       sendJson(res, 500, { error: 'internal error' });

@@ -11,7 +11,8 @@ export class HttpError extends Error {
   }
 }
 
-const MAX_BODY_BYTES = 16 * 1024;
+/** The largest body a small JSON request (links, names) may have. */
+export const MAX_SMALL_BODY_BYTES = 16 * 1024;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -28,16 +29,23 @@ export function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-/** Reads a small JSON body; an empty body reads as `{}`. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+/** Reads a body as text, refusing it with 413 once it passes `maxBytes`. */
+export async function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw new HttpError(413, `request body over ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new HttpError(413, `request body over ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON body; an empty body reads as `{}`. */
+export async function readJson(req: IncomingMessage, maxBytes = MAX_SMALL_BODY_BYTES): Promise<unknown> {
+  const text = (await readText(req, maxBytes)).trim();
   if (text === '') return {};
   try {
     return JSON.parse(text);

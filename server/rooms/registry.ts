@@ -1,58 +1,163 @@
 import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
+import { CloseCode } from '../../lib/protocol';
 import type { Bus, BusMessage } from '../bus/bus';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import type { Storage } from '../storage/storage';
-import { Committer, type PendingUpdate } from './committer';
-import { compactDoc, shouldCompact } from './compaction';
+import type { Scheduler } from '../scheduler';
+import type { DocLog } from '../storage/doc-log';
+import type { LinkStore } from '../storage/link-store';
+import { buildDoc } from './build-doc';
+import { Committer, type CommitterLimits } from './committer';
+import { Compactor } from './compactor';
 import type { Peer } from './peer';
+import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
 import { Room } from './room';
 
 export interface RegistryOptions {
-  readonly storage: Storage;
+  readonly log: DocLog;
+  /** For closing links revoked while the bus was away. */
+  readonly links: LinkStore;
   readonly bus: Bus;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly scheduler: Scheduler;
   readonly beforeNextFlush: (task: () => void) => void;
+  readonly presenceLimits?: PresenceLimits;
+  readonly committerLimits?: Partial<CommitterLimits>;
+  /** Most bytes of frames one room holds while it rebuilds (default 8 MiB). */
+  readonly maxHeldBytes?: number;
+}
+
+const FIRST_CATCH_UP_RETRY_MS = 250;
+const MAX_CATCH_UP_RETRY_MS = 10_000;
+
+/** A peer that stands for the server itself (the content API, restores): no socket, every right to edit. */
+export class ServerPeer implements Peer {
+  readonly role = 'owner';
+  readonly linkId = null;
+  readonly wantsSavedAcks = false;
+  send(): void {}
+  close(): void {}
 }
 
 /**
- * The only lifecycle state of the server: which documents are loaded, loading or unloading.
- * A document loads once however many connections ask at the same time, and unloads when its
- * last connection has gone and everything it accepted is committed.
+ * The only lifecycle state of the server: which documents are loaded or loading, and everything
+ * in flight for them (commits through the Committer, compactions through the Compactor). A
+ * document loads once however many connections ask at the same time, and unloads when its last
+ * connection has gone and nothing is in flight for it (docs/PROTOCOL.md, rules L1–L4).
  */
 export class RoomRegistry {
   private readonly rooms = new Map<DocId, Room>();
   private readonly loading = new Map<DocId, Promise<Room>>();
-  readonly committer: Committer;
+  private readonly unsubscribes = new Map<DocId, () => void>();
+  /** Documents whose catch-up after a bus gap has not succeeded yet. */
+  private readonly stale = new Set<DocId>();
+  private readonly committer: Committer;
+  private readonly compactor: Compactor;
+  private closed = false;
 
   constructor(private readonly options: RegistryOptions) {
     this.committer = new Committer({
-      storage: options.storage,
+      log: options.log,
+      scheduler: options.scheduler,
       logger: options.logger,
       metrics: options.metrics,
-      onCommitted: (batch) => this.relayCommitted(batch),
+      limits: options.committerLimits,
+      onCommitted: (docId, updates) => {
+        const room = this.rooms.get(docId);
+        // A room never unloads with updates in flight, so it is here.
+        if (!room) return options.logger.error({ docId }, 'committed updates for a document that is not loaded');
+        room.committed(updates);
+        let bytes = 0;
+        for (const pending of updates) bytes += pending.update.length;
+        const now = performance.now();
+        for (const pending of updates) options.metrics.fanoutLatency.observe((now - pending.receivedAt) / 1000);
+        this.compactor.grew(docId, bytes);
+        this.maybeUnload(docId);
+      },
     });
+    this.compactor = new Compactor({ log: options.log, logger: options.logger, metrics: options.metrics, onSettled: (docId) => this.maybeUnload(docId) });
+  }
+
+  /** Loads the room (once) and adds the peer; if the peer went away meanwhile, returns null. */
+  async join(docId: DocId, peer: Peer, isOpen: () => boolean): Promise<Room | null> {
+    const room = await this.open(docId);
+    if (!isOpen() || this.closed) {
+      this.maybeUnload(docId);
+      return null;
+    }
+    room.join(peer);
+    return room;
+  }
+
+  /** Removes a peer from its room; the room unloads if that was all it was waiting for. */
+  leave(room: Room, peer: Peer): void {
+    room.leave(peer);
+    this.maybeUnload(room.docId);
+  }
+
+  /** Closes the connections of a revoked link here and tells other instances. */
+  revokeLink(docId: DocId, linkId: string): void {
+    this.rooms.get(docId)?.closeLink(linkId, CloseCode.Forbidden, 'permission denied: this link was revoked');
+    this.options.bus.publish({ kind: 'revoke', docId, linkId });
+  }
+
+  /** Closes every connection to a deleted document, here and on other instances. */
+  closeDeleted(docId: DocId): void {
+    this.rooms.get(docId)?.closeAll(CloseCode.Gone, 'this document was deleted');
+    this.options.bus.publish({ kind: 'delete', docId });
+  }
+
+  /** Resolves once everything accepted for `docId` so far is committed. */
+  whenCommitted(docId: DocId): Promise<void> {
+    return new Promise((resolve) => this.committer.whenCommitted(docId, resolve));
+  }
+
+  /**
+   * Makes a change as the server (the content API, a restore): `change` edits the live document
+   * and the update it makes is committed, then relayed, like a client's. Resolves once committed;
+   * false if nothing changed.
+   */
+  async change(docId: DocId, change: (doc: Y.Doc) => void): Promise<boolean> {
+    const peer = new ServerPeer();
+    const room = await this.join(docId, peer, () => true);
+    if (!room) throw new Error('the server is shutting down');
+    try {
+      return await room.applyServerChange(peer, change);
+    } finally {
+      this.leave(room, peer);
+    }
+  }
+
+  /** The document's committed state as one Yjs update: from its room when loaded, else from storage. */
+  async readCommitted(docId: DocId): Promise<Uint8Array> {
+    const room = this.rooms.get(docId);
+    if (room) return room.readCommitted();
+    const doc = buildDoc(await this.options.log.load(docId), () => {});
+    try {
+      return Y.encodeStateAsUpdate(doc);
+    } finally {
+      doc.destroy();
+    }
   }
 
   get loadedCount(): number {
     return this.rooms.size;
   }
 
-  get(docId: DocId): Room | undefined {
-    return this.rooms.get(docId);
-  }
-
-  /** Loads the room (once) and adds the peer; if the peer went away meanwhile, returns null. */
-  async join(docId: DocId, peer: Peer, isOpen: () => boolean): Promise<Room | null> {
-    const room = await this.open(docId);
-    if (!isOpen()) {
-      this.maybeUnload(room);
-      return null;
-    }
-    room.join(peer);
-    return room;
+  /** Shutdown: commit what was accepted and finish compactions, then close every connection. */
+  async shutdown(code: number, reason: string, drainTimeoutMs: number): Promise<boolean> {
+    this.closed = true;
+    let cancel = () => {};
+    const timedOut = new Promise<boolean>((resolve) => {
+      cancel = this.options.scheduler.after(drainTimeoutMs, () => resolve(false));
+    });
+    const drained = await Promise.race([Promise.all([this.committer.drain(), this.compactor.drain()]).then(() => true), timedOut]);
+    cancel();
+    this.committer.stop();
+    for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
+    return drained;
   }
 
   private open(docId: DocId): Promise<Room> {
@@ -67,159 +172,111 @@ export class RoomRegistry {
   }
 
   private async load(docId: DocId): Promise<Room> {
-    const { storage, bus, logger, metrics } = this.options;
+    const { log, bus, logger, metrics } = this.options;
     // Subscribe before loading so nothing another instance commits in between is missed;
     // messages that arrive before the room exists wait in `early`.
     let room: Room | null = null;
-    const early: BusMessage[] = [];
-    const unsubscribe = await bus.subscribe(
-      docId,
-      (message) => (room ? this.onBusMessage(room, message) : early.push(message)),
-      () => {
-        if (room) void this.catchUp(room);
-      },
-    );
+    const early: Array<[BusMessage, string]> = [];
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = await bus.subscribe(
+        docId,
+        (message, from) => (room ? this.onBusMessage(room, message, from) : early.push([message, from])),
+        () => this.catchUp(docId),
+      );
+    } catch (error) {
+      metrics.busErrors.inc({ op: 'subscribe' });
+      logger.error({ docId, err: error }, 'could not subscribe to the bus');
+      throw error;
+    }
     let stored;
     try {
-      stored = await storage.loadDoc(docId);
+      stored = await log.load(docId);
     } catch (error) {
       unsubscribe();
       metrics.storageErrors.inc({ op: 'load' });
       logger.error({ docId, err: error }, 'failed to load document');
       throw error;
     }
+    metrics.documentLoads.inc();
     const created: Room = new Room(docId, stored, {
       committer: this.committer,
       bus,
       logger,
       metrics,
-      onMaybeIdle: (r) => this.maybeUnload(r),
-      onLogGrew: (r) => this.maybeCompact(r),
+      scheduler: this.options.scheduler,
+      presenceLimits: this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
+      maxHeldBytes: this.options.maxHeldBytes ?? 8 * 1024 * 1024,
       beforeNextFlush: this.options.beforeNextFlush,
-      onMaterialized: (r, doc, throughSeq) => this.compactOnLoad(r, doc, throughSeq),
+      reload: () => log.load(docId),
+      onBuilt: (doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
+      onSettled: () => this.maybeUnload(docId),
     });
-    created.unsubscribeBus = unsubscribe;
     room = created;
-    for (const message of early) this.onBusMessage(created, message);
     this.rooms.set(docId, created);
+    this.unsubscribes.set(docId, unsubscribe);
+    this.compactor.track(docId, stored);
     metrics.documents.set(this.rooms.size);
+    for (const [message, from] of early) this.onBusMessage(created, message, from);
     return created;
   }
 
-  private onBusMessage(room: Room, message: BusMessage): void {
-    switch (message.kind) {
-      case 'update':
-        room.receiveRemoteUpdate(message.update);
-        break;
-      case 'awareness':
-        room.receiveRemoteAwareness(message.update);
-        break;
-      case 'revoke':
-        room.closeLink(message.linkId, 4403, 'link revoked');
-        break;
-      default: {
-        const unreachable: never = message;
-        void unreachable;
-      }
-    }
-  }
-
-  private async catchUp(room: Room): Promise<void> {
+  private onBusMessage(room: Room, message: BusMessage, from: string): void {
+    if (this.rooms.get(room.docId) !== room) return;
     try {
-      const [stored, links] = await Promise.all([this.options.storage.loadDoc(room.docId), this.options.storage.listLinks(room.docId)]);
-      if (this.rooms.get(room.docId) !== room) return;
-      room.catchUp(stored);
-      // A revocation may have been among the lost messages.
-      const now = Date.now();
-      for (const link of links) {
-        if (link.revokedAt) room.closeLink(link.id, 4403, 'link revoked');
-        else if (link.expiresAt && link.expiresAt.getTime() <= now) room.closeLink(link.id, 4403, 'link expired');
-      }
-      } catch (error) {
-      this.options.logger.error({ docId: room.docId, err: error }, 'failed to catch up after a bus gap');
+      room.receiveBus(message, from);
+    } catch (error) {
+      this.options.logger.error({ docId: room.docId, err: error, kind: message.kind }, 'handling a bus message failed');
     }
-  }
-
-  private relayCommitted(batch: readonly PendingUpdate[]): void {
-    // Group by room, keeping commit order within each.
-    const byDoc = new Map<DocId, PendingUpdate[]>();
-    for (const pending of batch) {
-      const list = byDoc.get(pending.docId);
-      if (list) list.push(pending);
-      else byDoc.set(pending.docId, [pending]);
-    }
-    for (const [docId, updates] of byDoc) {
-      const room = this.rooms.get(docId);
-      // A room is never unloaded with uncommitted updates, so it is here.
-      if (room) room.committed(updates);
-      else this.options.logger.error({ docId }, 'committed updates for a document that is not loaded');
-    }
-    const now = performance.now();
-    for (const pending of batch) this.options.metrics.fanoutLatency.observe((now - pending.receivedAt) / 1000);
   }
 
   /**
-   * A freshly built doc is exactly what storage holds through `throughSeq` (nothing else is
-   * applied yet), so a long log can be folded from it without loading it a second time.
+   * The bus may have lost messages for this document: merge what storage holds, and close
+   * connections of links revoked meanwhile. Retried with backoff until it succeeds, for as long
+   * as the document stays loaded; `tandem_documents_stale` counts those still waiting.
    */
-  private compactOnLoad(room: Room, doc: Y.Doc, throughSeq: number): void {
-    if (room.compacting || !shouldCompact(room.logBytes, room.snapshotBytes)) return;
-    const snapshot = Y.encodeStateAsUpdate(doc);
-    const foldedBytes = room.logBytes;
-    this.runCompaction(room, async () =>
-      (await this.options.storage.compact(room.docId, snapshot, throughSeq)) ? { snapshotBytes: snapshot.length, foldedBytes } : null,
+  private catchUp(docId: DocId, retryMs = FIRST_CATCH_UP_RETRY_MS): void {
+    const { log, links, logger, metrics, scheduler } = this.options;
+    if (!this.rooms.has(docId)) return;
+    this.stale.add(docId);
+    metrics.staleDocuments.set(this.stale.size);
+    Promise.all([log.load(docId), links.listLinks(docId)]).then(
+      ([stored, linkRecords]) => {
+        const room = this.rooms.get(docId);
+        this.stale.delete(docId);
+        metrics.staleDocuments.set(this.stale.size);
+        if (!room) return;
+        room.catchUp(stored);
+        const now = scheduler.now();
+        for (const link of linkRecords) {
+          if (link.revokedAt) room.closeLink(link.id, CloseCode.Forbidden, 'permission denied: this link was revoked');
+          else if (link.expiresAt && link.expiresAt.getTime() <= now) room.closeLink(link.id, CloseCode.Forbidden, 'permission denied: this link has expired');
+        }
+      },
+      (error: unknown) => {
+        metrics.catchUpFailures.inc();
+        logger.error({ docId, err: error, retryInMs: retryMs }, 'failed to catch up after a bus gap; retrying');
+        scheduler.after(retryMs, () => {
+          if (this.rooms.has(docId)) this.catchUp(docId, Math.min(retryMs * 2, MAX_CATCH_UP_RETRY_MS));
+          else {
+            this.stale.delete(docId);
+            metrics.staleDocuments.set(this.stale.size);
+          }
+        });
+      },
     );
   }
 
-  private maybeCompact(room: Room): void {
-    if (room.compacting || !shouldCompact(room.logBytes, room.snapshotBytes)) return;
-    this.runCompaction(room, () => compactDoc(this.options.storage, room.docId));
-  }
-
-  /** Runs one compaction of the room's log; the room stays loaded until it has finished. */
-  private runCompaction(room: Room, compact: () => Promise<{ snapshotBytes: number; foldedBytes: number } | null>): void {
-    room.compacting = true;
-    const { logger, metrics } = this.options;
-    compact()
-      .then((result) => {
-        if (!result) return;
-        metrics.compactions.inc();
-        room.snapshotBytes = result.snapshotBytes;
-        room.logBytes = Math.max(0, room.logBytes - result.foldedBytes);
-        logger.debug({ docId: room.docId, ...result }, 'compacted');
-      })
-      .catch((error: unknown) => {
-        metrics.storageErrors.inc({ op: 'compact' });
-        logger.error({ docId: room.docId, err: error }, 'compaction failed; the log is kept');
-      })
-      .finally(() => {
-        room.compacting = false;
-        this.maybeUnload(room);
-      });
-  }
-
-  private maybeUnload(room: Room): void {
-    if (!room.idle || this.rooms.get(room.docId) !== room) return;
-    this.rooms.delete(room.docId);
-    room.unsubscribeBus?.();
+  private maybeUnload(docId: DocId): void {
+    const room = this.rooms.get(docId);
+    if (!room || !room.isIdle() || this.committer.hasPending(docId) || this.compactor.isBusy(docId)) return;
+    this.rooms.delete(docId);
+    this.unsubscribes.get(docId)?.();
+    this.unsubscribes.delete(docId);
+    this.compactor.forget(docId);
+    this.stale.delete(docId);
     room.destroy();
     this.options.metrics.documents.set(this.rooms.size);
-  }
-
-  /** Closes the connections of a revoked link here and tells other instances. */
-  revokeLink(docId: DocId, linkId: string): void {
-    this.rooms.get(docId)?.closeLink(linkId, 4403, 'link revoked');
-    this.options.bus.publish({ kind: 'revoke', docId, linkId });
-  }
-
-  /** Shutdown: commit what was accepted, then close every connection with the given code. */
-  async shutdown(code: number, reason: string, drainTimeoutMs: number): Promise<boolean> {
-    const drained = await Promise.race([
-      this.committer.drain().then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref()),
-    ]);
-    this.committer.stop();
-    for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
-    return drained;
+    this.options.metrics.staleDocuments.set(this.stale.size);
   }
 }

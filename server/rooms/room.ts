@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
 import { canEdit } from '../../lib/roles';
 import { CloseCode } from '../../lib/protocol';
-import type { Bus } from '../bus/bus';
+import type { Bus, BusMessage } from '../bus/bus';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { decodeAwarenessEntries, encodeAwarenessEntries, type AwarenessEntry } from '../protocol/awareness-entries';
@@ -15,24 +15,31 @@ import {
   encodeUpdate,
   type ClientFrame,
 } from '../protocol/frames';
-import type { StoredDoc } from '../storage/storage';
+import type { Cancel, Scheduler } from '../scheduler';
+import type { StoredDoc } from '../storage/doc-log';
+import { SNAPSHOT_INDEX, buildDoc } from './build-doc';
+import { hasMissingDependencies, type DecodedUpdate } from './dependencies';
 import type { Committer, PendingUpdate } from './committer';
 import type { Peer } from './peer';
-import { Presence } from './presence';
+import { Presence, REMOTE_TTL_MS, type PresenceLimits } from './presence';
 
 export interface RoomDeps {
   readonly committer: Committer;
   readonly bus: Bus;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Called whenever the room may have become unloadable (no peers, nothing in flight). */
-  readonly onMaybeIdle: (room: Room) => void;
-  /** Called after commits grow the log, so compaction can decide whether to run. */
-  readonly onLogGrew: (room: Room) => void;
+  readonly scheduler: Scheduler;
+  readonly presenceLimits: PresenceLimits;
+  /** Most bytes of client frames a room holds while it rebuilds its document; past it the sender is closed. */
+  readonly maxHeldBytes: number;
   /** Runs a task once just before queued frames are next written (see OutboxFlusher). */
   readonly beforeNextFlush: (task: () => void) => void;
-  /** Called once the Y.Doc has been built from storage, with the log position it reflects. */
-  readonly onMaterialized: (room: Room, doc: Y.Doc, throughSeq: number) => void;
+  /** Reads the document from storage again (to rebuild it after an update failed to integrate). */
+  readonly reload: () => Promise<StoredDoc>;
+  /** Called once the Y.Doc has been built from storage alone, with the log position it reflects. */
+  readonly onBuilt: (doc: Y.Doc, throughSeq: number) => void;
+  /** Called when a rebuild has finished, after which the room may be idle. */
+  readonly onSettled: () => void;
 }
 
 /** A log tail up to this long is sent as it is stored to a client that has nothing yet. */
@@ -41,131 +48,87 @@ const MAX_TAIL_SENT_AS_STORED = 64;
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);
 /** `Y.encodeStateAsUpdate` of an empty document. */
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
+/** Most bytes of updates one peer may have waiting for content the server does not have yet. */
+export const MAX_WAITING_BYTES_PER_PEER = 4 * 1024 * 1024;
+const FIRST_RELOAD_RETRY_MS = 100;
+const MAX_RELOAD_RETRY_MS = 5_000;
 
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
 }
 
-/** Applies a stored document to a fresh Y.Doc, skipping (and reporting) entries that fail. */
-export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: unknown) => void): Y.Doc {
-  const doc = new Y.Doc();
-  // One transaction for the whole load: Yjs then cleans up and merges structs once, not per update.
-  doc.transact(() => {
-    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
-    stored.updates.forEach((update, index) => {
-      try {
-        Y.applyUpdate(doc, update);
-      } catch (error) {
-        onBadEntry(index, error);
-      }
-    });
-  });
-  return doc;
+function hasPendingStructs(doc: Y.Doc): boolean {
+  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
 }
 
+/** Work that waits while the document is rebuilt. */
+type Held =
+  | { readonly kind: 'frame'; readonly peer: Peer; readonly frame: ClientFrame; readonly receivedAt: number; readonly bytes: number }
+  | { readonly kind: 'bus'; readonly message: BusMessage; readonly from: string }
+  | { readonly kind: 'catch-up'; readonly stored: StoredDoc };
+
 /**
- * One loaded document: its Y.Doc (which only ever holds committed updates), its presence and
- * its connections. Updates go through the committer before the document or any peer sees them.
+ * One loaded document: its Y.Doc, its presence, its connections and its fan-out.
+ *
+ * An update is integrated into the Y.Doc when it arrives, before it is committed, so one that
+ * does not integrate is refused and never stored or relayed (docs/PROTOCOL.md, rule D5). It is
+ * relayed only once committed (D1), and anything computed from the document for a peer (a sync
+ * answer, a "saved" state vector) is held until every update it covers is committed (D2). If an
+ * update throws half-way, the Y.Doc may be half-applied: the room then rebuilds it from storage
+ * plus the updates still in flight, holding frames meanwhile, and nobody has to reconnect.
  *
  * The Y.Doc is built lazily: a client that has nothing yet is sent the stored bytes as they
- * are, before the server spends time building its own copy, so opening a large document costs
- * one decode (the client's) rather than two in a row.
+ * are, before the server spends time building its own copy.
  */
 export class Room {
-  private built: Y.Doc | null = null;
-  /** What storage returned, until the Y.Doc is built from it. */
-  private stored: StoredDoc | null;
-  /** Peers that joined before the Y.Doc was built and still need the server's sync step 1. */
-  private awaitingStep1 = new Set<Peer>();
-  private materializeScheduled = false;
+  private doc: Y.Doc | null = null;
+  /** What storage returned (plus updates from the bus since), until the Y.Doc is built from it. */
+  private stored: { snapshot: Uint8Array | null; updates: Uint8Array[]; throughSeq: number } | null;
   private readonly peers = new Set<Peer>();
-  private readonly presence = new Presence();
+  /** Peers that joined before the Y.Doc was (re)built and still need the server's sync step 1. */
+  private readonly awaitingStep1 = new Set<Peer>();
+  private buildScheduled = false;
+  private readonly presence: Presence;
   /** Presence changes waiting for this turn's broadcast; `local` ones also go on the bus. */
   private changedPresence = new Map<number, AwarenessEntry>();
   private changedLocalPresence = new Map<number, AwarenessEntry>();
   private readonly flushPresenceTask = () => this.flushPresence();
-  /** Updates handed to the committer and not yet committed. */
-  private uncommitted = 0;
-  /** Bytes of log written since the last snapshot, and the snapshot's size: compaction's inputs. */
-  logBytes: number;
-  snapshotBytes: number;
-  compacting = false;
-  unsubscribeBus: (() => void) | null = null;
+  private cancelPresenceSweep: Cancel | null = null;
+  /** Updates integrated and handed to the committer, not yet committed, in order. */
+  private readonly inflight: PendingUpdate[] = [];
+  private rebuilding = false;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  /** Client updates that refer to content not here yet, per peer, in arrival order (rule D6). */
+  private readonly waiting = new Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }>();
+  private readyWaiters: Array<() => void> = [];
+  private destroyed = false;
 
   constructor(
     readonly docId: DocId,
     stored: StoredDoc,
     private readonly deps: RoomDeps,
   ) {
-    this.stored = stored;
-    this.snapshotBytes = stored.snapshot?.length ?? 0;
-    this.logBytes = stored.updates.reduce((sum, u) => sum + u.length, 0);
-  }
-
-  /** The document, built from storage on first use. */
-  get doc(): Y.Doc {
-    return this.built ?? this.materialize();
-  }
-
-  private materialize(): Y.Doc {
-    const stored = this.stored ?? { snapshot: null, updates: [], throughSeq: 0 };
-    this.stored = null;
-    const doc = buildDoc(stored, (index, error) =>
-      this.deps.logger.error({ docId: this.docId, index, err: error }, 'skipped a stored update that does not apply'),
-    );
-    this.built = doc;
-    this.deps.onMaterialized(this, doc, stored.throughSeq);
-    if (this.awaitingStep1.size > 0) {
-      const stateVector = Y.encodeStateVector(doc);
-      const step1 = encodeSyncStep1(stateVector);
-      const saved = encodeSaved(stateVector);
-      for (const peer of this.awaitingStep1) {
-        if (!this.peers.has(peer)) continue;
-        peer.send(step1);
-        if (peer.wantsSavedAcks) peer.send(saved);
-      }
-      this.awaitingStep1.clear();
-    }
-    return doc;
-  }
-
-  /** Builds the doc after this turn's frames are written, so a waiting client is served first. */
-  private scheduleMaterialize(): void {
-    if (this.materializeScheduled) return;
-    this.materializeScheduled = true;
-    this.deps.beforeNextFlush(() =>
-      setImmediate(() => {
-        if (!this.built && !this.destroyed) this.materialize();
-      }),
-    );
-  }
-
-  private destroyed = false;
-
-  /** Frees the document; the registry calls this when it unloads the room. */
-  destroy(): void {
-    this.destroyed = true;
-    this.built?.destroy();
-    this.built = null;
-    this.stored = null;
+    this.stored = { snapshot: stored.snapshot, updates: [...stored.updates], throughSeq: stored.throughSeq };
+    this.presence = new Presence(deps.presenceLimits);
   }
 
   get peerCount(): number {
     return this.peers.size;
   }
 
-  /** No peers and nothing in flight: safe to drop from memory. */
-  get idle(): boolean {
-    return this.peers.size === 0 && this.uncommitted === 0 && !this.compacting;
+  /** No peers, nothing in flight, not rebuilding: safe to drop from memory. */
+  isIdle(): boolean {
+    return this.peers.size === 0 && this.inflight.length === 0 && !this.rebuilding;
   }
 
   join(peer: Peer): void {
     this.peers.add(peer);
-    if (this.built) {
-      peer.send(encodeSyncStep1(Y.encodeStateVector(this.built)));
+    if (this.doc && !this.rebuilding) {
+      peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     } else {
       this.awaitingStep1.add(peer);
-      this.scheduleMaterialize();
+      this.scheduleBuild();
     }
     const present = this.presence.present();
     if (present.length > 0) peer.send(encodeAwareness(encodeAwarenessEntries(present, present.length)));
@@ -174,34 +137,24 @@ export class Room {
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
     this.awaitingStep1.delete(peer);
-    for (const removal of this.presence.release(peer)) this.notePresenceChange(removal, true);
-    this.presence.prune();
-    this.deps.onMaybeIdle(this);
+    this.waiting.delete(peer);
+    const now = this.deps.scheduler.now();
+    for (const removal of this.presence.release(peer, now)) this.notePresenceChange(removal, true);
+    this.presence.prune(now);
   }
 
   /** Handles one decoded frame. Throws ProtocolError for input the peer must be closed for. */
   receive(peer: Peer, frame: ClientFrame, receivedAt: number): void {
+    if (!this.peers.has(peer)) return;
+    if (this.rebuilding) return this.holdFrame(peer, frame, receivedAt);
     switch (frame.kind) {
-      case 'sync-step1': {
-        const stored = this.stored;
-        if (!this.built && stored && isEmptyStateVector(frame.stateVector) && stored.updates.length <= MAX_TAIL_SENT_AS_STORED) {
-          // Exactly what is stored, as stored: no need to build or encode anything first.
-          peer.send(encodeSyncStep2(stored.snapshot ?? EMPTY_UPDATE));
-          for (const update of stored.updates) peer.send(encodeUpdate(update));
-          return;
-        }
-        // The doc holds only committed updates, so this answer never shows a peer anything
-        // that a crash could still lose.
-        peer.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.stateVector)));
-        if (peer.wantsSavedAcks) peer.send(encodeSaved(Y.encodeStateVector(this.doc)));
-        return;
-      }
+      case 'sync-step1':
+        return this.answerSyncStep1(peer, frame.stateVector);
       case 'update':
-        this.receiveUpdate(peer, frame.update, receivedAt);
-        return;
+        return this.receiveUpdate(peer, frame.update, receivedAt);
       case 'awareness': {
         const entries = decodeAwarenessEntries(frame.update);
-        const changed = this.presence.apply(peer, entries);
+        const changed = this.presence.apply(peer, entries, this.deps.scheduler.now());
         this.deps.metrics.awarenessDropped.inc(entries.length - changed.length);
         for (const entry of changed) this.notePresenceChange(entry, true);
         return;
@@ -220,93 +173,110 @@ export class Room {
     }
   }
 
-  private receiveUpdate(peer: Peer, update: Uint8Array, receivedAt: number): void {
-    if (!canEdit(peer.role)) {
-      // View-only: dropped, never applied, relayed or stored. Not an error: stock clients send
-      // their local state after sync even when they have nothing new.
-      this.deps.metrics.updatesDropped.inc({ reason: 'view-only' });
-      return;
-    }
-    try {
-      // Parse before storing, so nothing undecodable reaches the log.
-      Y.decodeUpdate(update);
-    } catch {
-      this.deps.metrics.updatesDropped.inc({ reason: 'invalid' });
-      throw new ProtocolError('malformed Yjs update');
-    }
-    const pending: PendingUpdate = { docId: this.docId, origin: peer, update, receivedAt };
-    if (!this.deps.committer.enqueue(pending)) {
-      peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
-      return;
-    }
-    this.uncommitted++;
-  }
-
   /** Applies and relays updates the committer has made durable, in commit order. */
   committed(updates: readonly PendingUpdate[]): void {
     const { metrics, bus } = this.deps;
-    const acked = new Set<Peer>();
+    const acks = new Map<Peer, Uint8Array>();
     for (const pending of updates) {
-      this.uncommitted--;
-      this.logBytes += pending.update.length;
-      try {
-        Y.applyUpdate(this.doc, pending.update, pending.origin);
-      } catch (error) {
-        // Decoded fine but failed to integrate: stored, skipped on load, never relayed.
-        this.deps.logger.warn({ docId: this.docId, err: error }, 'committed update failed to apply');
-        pending.origin.close(CloseCode.BadRequest, 'malformed Yjs update');
-        continue;
-      }
+      if (this.inflight[0] === pending) this.inflight.shift();
+      else this.deps.logger.error({ docId: this.docId }, 'committed an update the room did not have in flight');
       const frame = encodeUpdate(pending.update);
       for (const peer of this.peers) if (peer !== pending.origin) peer.send(frame);
       bus.publish({ kind: 'update', docId: this.docId, update: pending.update });
       metrics.updates.inc();
       metrics.updateBytes.inc(pending.update.length);
-      if (pending.origin.wantsSavedAcks && this.peers.has(pending.origin)) acked.add(pending.origin);
+      if (pending.savedStateVector && this.peers.has(pending.origin)) acks.set(pending.origin, pending.savedStateVector);
     }
-    if (acked.size > 0) {
-      const saved = encodeSaved(Y.encodeStateVector(this.doc));
-      for (const peer of acked) peer.send(saved);
-    }
-    this.deps.onLogGrew(this);
-    this.deps.onMaybeIdle(this);
+    for (const [peer, stateVector] of acks) peer.send(encodeSaved(stateVector));
   }
 
-  /** An update another instance committed: apply and relay to every local peer. */
-  receiveRemoteUpdate(update: Uint8Array): void {
-    try {
-      Y.applyUpdate(this.doc, update, 'bus');
-    } catch (error) {
-      this.deps.logger.warn({ docId: this.docId, err: error }, 'update from the bus failed to apply');
+  /** A message from another instance about this document. */
+  receiveBus(message: BusMessage, from: string): void {
+    if (this.rebuilding) {
+      this.held.push({ kind: 'bus', message, from });
       return;
     }
-    const frame = encodeUpdate(update);
-    for (const peer of this.peers) peer.send(frame);
-  }
-
-  receiveRemoteAwareness(update: Uint8Array): void {
-    let entries: AwarenessEntry[];
-    try {
-      entries = decodeAwarenessEntries(update);
-    } catch {
-      return;
+    switch (message.kind) {
+      case 'update':
+        return this.receiveRemoteUpdate(message.update);
+      case 'awareness':
+        return this.receiveRemoteAwareness(message.update, from);
+      case 'revoke':
+        this.closeLink(message.linkId, CloseCode.Forbidden, 'permission denied: this link was revoked');
+        return;
+      case 'delete':
+        this.closeAll(CloseCode.Gone, 'this document was deleted');
+        return;
+      default: {
+        const unreachable: never = message;
+        void unreachable;
+      }
     }
-    for (const entry of this.presence.applyRemote(entries)) this.notePresenceChange(entry, false);
   }
 
-  /** Merges a freshly loaded copy of the stored document (after the bus may have lost messages). */
+  /**
+   * Merges a fresh copy of the stored document after the bus may have lost messages. Only what
+   * storage holds is relayed, computed from a separate Y.Doc, so updates still in flight here
+   * never reach a peer early.
+   */
   catchUp(stored: StoredDoc): void {
-    const before = Y.encodeStateVector(this.doc);
+    if (this.rebuilding) {
+      this.held.push({ kind: 'catch-up', stored });
+      return;
+    }
+    const doc = this.ensureDoc();
     const fresh = buildDoc(stored, () => {});
-    const missing = Y.encodeStateAsUpdate(fresh, before);
+    const missing = Y.encodeStateAsUpdate(fresh, Y.encodeStateVector(doc));
     fresh.destroy();
     this.receiveRemoteUpdate(missing);
+  }
+
+  /**
+   * Applies a change the server makes itself (the content API, a restore) exactly like a client
+   * update from `origin`: integrated, committed, then relayed. Resolves once it is committed;
+   * false if the change changed nothing.
+   */
+  async applyServerChange(origin: Peer, change: (doc: Y.Doc) => void): Promise<boolean> {
+    await this.whenReady();
+    const doc = this.ensureDoc();
+    const captured: { update: Uint8Array | null } = { update: null };
+    const capture = (u: Uint8Array, o: unknown) => {
+      if (o === origin) captured.update = u;
+    };
+    doc.on('update', capture);
+    try {
+      doc.transact(() => change(doc), origin);
+    } catch (error) {
+      this.startRebuild('a server-side change threw');
+      throw error;
+    } finally {
+      doc.off('update', capture);
+    }
+    const update = captured.update;
+    if (update === null) return false;
+    if (hasPendingStructs(doc)) this.deps.logger.warn({ docId: this.docId }, 'a server-side change left pending structs');
+    const pending: PendingUpdate = { docId: this.docId, origin, update, receivedAt: performance.now(), savedStateVector: null };
+    if (!this.deps.committer.enqueue(pending)) {
+      this.startRebuild('a server-side change could not be queued');
+      throw new Error('storage unavailable; retry later');
+    }
+    this.inflight.push(pending);
+    await new Promise<void>((resolve) => this.afterCommitted(resolve));
+    return true;
+  }
+
+  /** The document's committed state as one Yjs update, once everything it includes is committed. */
+  async readCommitted(): Promise<Uint8Array> {
+    await this.whenReady();
+    const state = Y.encodeStateAsUpdate(this.ensureDoc());
+    await new Promise<void>((resolve) => this.afterCommitted(resolve));
+    return state;
   }
 
   /** Closes every connection opened with this link (it was revoked). */
   closeLink(linkId: string, code: number, reason: string): number {
     let closed = 0;
-    for (const peer of this.peers) {
+    for (const peer of [...this.peers]) {
       if (peer.linkId === linkId) {
         peer.close(code, reason);
         closed++;
@@ -318,6 +288,283 @@ export class Room {
   closeAll(code: number, reason: string): void {
     for (const peer of [...this.peers]) peer.close(code, reason);
   }
+
+  /** Frees the document; the registry calls this when it unloads the room. */
+  destroy(): void {
+    this.destroyed = true;
+    this.cancelPresenceSweep?.();
+    this.doc?.destroy();
+    this.doc = null;
+    this.stored = null;
+    this.held = [];
+  }
+
+  // --- the document ----------------------------------------------------------------------------
+
+  /** The document, built from storage on first use. */
+  private ensureDoc(): Y.Doc {
+    if (this.doc) return this.doc;
+    const stored = this.stored ?? { snapshot: null, updates: [], throughSeq: 0 };
+    this.stored = null;
+    const doc = buildDoc(stored, (index, error) => this.reportBadEntry(index, error));
+    this.doc = doc;
+    this.deps.onBuilt(doc, stored.throughSeq);
+    this.sendStep1ToWaiting();
+    return doc;
+  }
+
+  /** Builds the doc after this turn's frames are written, so a waiting client is served first. */
+  private scheduleBuild(): void {
+    if (this.buildScheduled || this.doc || this.rebuilding) return;
+    this.buildScheduled = true;
+    this.deps.beforeNextFlush(() =>
+      this.deps.scheduler.soon(() => {
+        this.buildScheduled = false;
+        if (!this.doc && !this.destroyed && !this.rebuilding) this.ensureDoc();
+      }),
+    );
+  }
+
+  private sendStep1ToWaiting(): void {
+    if (this.awaitingStep1.size === 0 || !this.doc) return;
+    const step1 = encodeSyncStep1(Y.encodeStateVector(this.doc));
+    for (const peer of this.awaitingStep1) if (this.peers.has(peer)) peer.send(step1);
+    this.awaitingStep1.clear();
+  }
+
+  private reportBadEntry(index: number, error: unknown): void {
+    this.deps.metrics.badStoredEntries.inc();
+    const what = index === SNAPSHOT_INDEX ? 'the stored snapshot does not apply; serving the log alone' : 'skipped a stored update that does not apply';
+    this.deps.logger.error({ docId: this.docId, index, err: error }, what);
+  }
+
+  private answerSyncStep1(peer: Peer, stateVector: Uint8Array): void {
+    const stored = this.stored;
+    if (!this.doc && stored && isEmptyStateVector(stateVector) && stored.updates.length <= MAX_TAIL_SENT_AS_STORED) {
+      // Exactly what is stored, as stored (all of it committed): nothing to build or encode first.
+      peer.send(encodeSyncStep2(stored.snapshot ?? EMPTY_UPDATE));
+      for (const update of stored.updates) peer.send(encodeUpdate(update));
+      return;
+    }
+    const doc = this.ensureDoc();
+    const step2 = encodeSyncStep2(Y.encodeStateAsUpdate(doc, stateVector));
+    const saved = peer.wantsSavedAcks ? encodeSaved(Y.encodeStateVector(doc)) : null;
+    this.afterCommitted(() => {
+      if (!this.peers.has(peer)) return;
+      peer.send(step2);
+      if (saved) peer.send(saved);
+    });
+  }
+
+  /** Runs `task` once every update integrated so far is committed (rule D2). */
+  private afterCommitted(task: () => void): void {
+    if (this.inflight.length === 0) task();
+    else this.deps.committer.whenCommitted(this.docId, task);
+  }
+
+  private receiveUpdate(peer: Peer, update: Uint8Array, receivedAt: number): void {
+    const { metrics, committer } = this.deps;
+    if (!canEdit(peer.role)) {
+      // Dropped, never applied, relayed or stored (rule A4). Not an error: stock clients send
+      // their local state after sync even when they have nothing new.
+      metrics.updatesDropped.inc({ reason: 'read-only' });
+      return;
+    }
+    let decoded: DecodedUpdate;
+    try {
+      // Garbage is refused here, cheaply, without touching the document.
+      decoded = Y.decodeUpdate(update);
+    } catch {
+      metrics.updatesDropped.inc({ reason: 'invalid' });
+      throw new ProtocolError('malformed Yjs update');
+    }
+    if (!committer.canAccept(this.docId, update.length)) {
+      peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
+      return;
+    }
+    const doc = this.ensureDoc();
+    if (hasMissingDependencies(doc, decoded)) return this.wait(peer, update, receivedAt);
+    this.integrateFromPeer(doc, peer, update, receivedAt);
+    if (this.waiting.size > 0) this.retryWaiting();
+  }
+
+  private integrateFromPeer(doc: Y.Doc, peer: Peer, update: Uint8Array, receivedAt: number): void {
+    if (!this.integrate(doc, update, peer, true)) {
+      this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
+      throw new ProtocolError('Yjs update does not apply to this document');
+    }
+    const pending: PendingUpdate = {
+      docId: this.docId,
+      origin: peer,
+      update,
+      receivedAt,
+      savedStateVector: peer.wantsSavedAcks ? Y.encodeStateVector(doc) : null,
+    };
+    this.deps.committer.enqueue(pending);
+    this.inflight.push(pending);
+  }
+
+  private wait(peer: Peer, update: Uint8Array, receivedAt: number): void {
+    const entry = this.waiting.get(peer) ?? { updates: [], bytes: 0 };
+    if (entry.bytes + update.length > MAX_WAITING_BYTES_PER_PEER) {
+      this.waiting.delete(peer);
+      peer.close(CloseCode.TryAgainLater, 'too many updates waiting for content the server does not have; reconnect');
+      return;
+    }
+    entry.updates.push({ update, receivedAt });
+    entry.bytes += update.length;
+    this.waiting.set(peer, entry);
+  }
+
+  /** Integrates every waiting update whose dependencies have arrived, until none is left that can. */
+  private retryWaiting(): void {
+    let progressed = true;
+    while (progressed && this.waiting.size > 0 && this.doc && !this.rebuilding) {
+      progressed = false;
+      for (const [peer, entry] of [...this.waiting]) {
+        const doc = this.doc;
+        const ready = entry.updates.filter((item) => !hasMissingDependencies(doc, Y.decodeUpdate(item.update)));
+        if (ready.length === 0) continue;
+        progressed = true;
+        entry.updates = entry.updates.filter((item) => !ready.includes(item));
+        entry.bytes = entry.updates.reduce((sum, item) => sum + item.update.length, 0);
+        if (entry.updates.length === 0) this.waiting.delete(peer);
+        try {
+          for (const item of ready) this.integrateFromPeer(doc, peer, item.update, item.receivedAt);
+        } catch (error) {
+          this.waiting.delete(peer);
+          peer.close(CloseCode.BadRequest, error instanceof ProtocolError ? error.message : 'internal error');
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Applies an update to the live document. False, with a rebuild started, if it threw (the
+   * document may be half-applied) or, for a client update, if it left structs waiting for
+   * content this document does not have (they could fail later, blamed on someone else).
+   */
+  private integrate(doc: Y.Doc, update: Uint8Array, origin: unknown, fromClient: boolean): boolean {
+    const hadPending = hasPendingStructs(doc);
+    try {
+      Y.applyUpdate(doc, update, origin);
+    } catch (error) {
+      this.deps.logger.warn({ docId: this.docId, err: error }, 'an update failed to integrate');
+      this.startRebuild('an update failed to integrate');
+      return false;
+    }
+    if (fromClient && !hadPending && hasPendingStructs(doc)) {
+      this.startRebuild('an update refers to content this document does not have');
+      return false;
+    }
+    return true;
+  }
+
+  private receiveRemoteUpdate(update: Uint8Array): void {
+    if (!this.doc && this.stored) {
+      // Not built yet: it joins the stored log, and peers get it as it is (it is committed).
+      this.stored.updates.push(update);
+    } else if (!this.integrate(this.ensureDoc(), update, 'bus', false)) {
+      return;
+    }
+    const frame = encodeUpdate(update);
+    for (const peer of this.peers) peer.send(frame);
+    if (this.waiting.size > 0) this.retryWaiting();
+  }
+
+  private receiveRemoteAwareness(update: Uint8Array, from: string): void {
+    let entries: AwarenessEntry[];
+    try {
+      entries = decodeAwarenessEntries(update);
+    } catch {
+      return;
+    }
+    for (const entry of this.presence.applyRemote(from, entries, this.deps.scheduler.now())) this.notePresenceChange(entry, false);
+    this.schedulePresenceSweep();
+  }
+
+  // --- rebuilding --------------------------------------------------------------------------------
+
+  private startRebuild(reason: string): void {
+    if (this.rebuilding || this.destroyed) return;
+    this.rebuilding = true;
+    this.deps.metrics.roomRebuilds.inc();
+    this.deps.logger.warn({ docId: this.docId, reason }, 'rebuilding the document from storage');
+    const attempt = (retryMs: number) => {
+      this.deps.reload().then(
+        (stored) => this.finishRebuild(stored),
+        (error: unknown) => {
+          if (this.destroyed) return;
+          this.deps.metrics.storageErrors.inc({ op: 'load' });
+          this.deps.logger.error({ docId: this.docId, err: error, retryInMs: retryMs }, 'reloading the document failed; retrying');
+          this.deps.scheduler.after(retryMs, () => attempt(Math.min(retryMs * 2, MAX_RELOAD_RETRY_MS)));
+        },
+      );
+    };
+    attempt(FIRST_RELOAD_RETRY_MS);
+  }
+
+  private finishRebuild(stored: StoredDoc): void {
+    if (this.destroyed) return;
+    const fresh = buildDoc(stored, (index, error) => this.reportBadEntry(index, error));
+    // Applying an update twice changes nothing, so those committed since the reload may repeat.
+    for (const pending of this.inflight) {
+      try {
+        Y.applyUpdate(fresh, pending.update, pending.origin);
+      } catch (error) {
+        this.deps.logger.error({ docId: this.docId, err: error }, 'an update in flight failed to apply to the rebuilt document');
+      }
+    }
+    this.doc?.destroy();
+    this.doc = fresh;
+    this.stored = null;
+    this.rebuilding = false;
+    this.sendStep1ToWaiting();
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const item of held) this.replay(item);
+    if (this.waiting.size > 0) this.retryWaiting();
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.deps.onSettled();
+  }
+
+  private holdFrame(peer: Peer, frame: ClientFrame, receivedAt: number): void {
+    const bytes = frame.kind === 'update' || frame.kind === 'awareness' ? frame.update.length : frame.kind === 'sync-step1' ? frame.stateVector.length : 1;
+    if (this.heldBytes + bytes > this.deps.maxHeldBytes) {
+      peer.close(CloseCode.TryAgainLater, 'the document is being reloaded; reconnect');
+      return;
+    }
+    this.heldBytes += bytes;
+    this.held.push({ kind: 'frame', peer, frame, receivedAt, bytes });
+  }
+
+  private replay(item: Held): void {
+    switch (item.kind) {
+      case 'frame':
+        try {
+          this.receive(item.peer, item.frame, item.receivedAt);
+        } catch (error) {
+          if (error instanceof ProtocolError) item.peer.close(CloseCode.BadRequest, error.message);
+          else item.peer.close(CloseCode.InternalError, 'internal error');
+        }
+        return;
+      case 'bus':
+        return this.receiveBus(item.message, item.from);
+      case 'catch-up':
+        return this.catchUp(item.stored);
+    }
+  }
+
+  private whenReady(): Promise<void> {
+    if (!this.rebuilding) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  // --- presence ----------------------------------------------------------------------------------
 
   private notePresenceChange(entry: AwarenessEntry, local: boolean): void {
     this.changedPresence.set(entry.clientId, entry);
@@ -339,5 +586,18 @@ export class Room {
     if (local.size > 0) {
       this.deps.bus.publish({ kind: 'awareness', docId: this.docId, update: encodeAwarenessEntries(local.values(), local.size) });
     }
+  }
+
+  /** Expires presence of instances that stopped renewing it (they died without a goodbye). */
+  private schedulePresenceSweep(): void {
+    if (this.cancelPresenceSweep || !this.presence.hasRemote || this.destroyed) return;
+    this.cancelPresenceSweep = this.deps.scheduler.after(REMOTE_TTL_MS / 2, () => {
+      this.cancelPresenceSweep = null;
+      if (this.destroyed) return;
+      const now = this.deps.scheduler.now();
+      for (const removal of this.presence.expireRemote(now)) this.notePresenceChange(removal, false);
+      this.presence.prune(now);
+      this.schedulePresenceSweep();
+    });
   }
 }

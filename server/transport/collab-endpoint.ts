@@ -2,29 +2,31 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isDocId, DOC_ID_RULE, type DocId } from '../../lib/doc-id';
-import { CloseCode, SAVED_ACK_PARAM } from '../../lib/protocol';
+import { CloseCode, KEY_PARAM, Paths, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { checkKey, type AccessDecision } from '../access/access';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ProtocolError, decodeClientFrame, encodePermissionDenied } from '../protocol/frames';
 import type { RoomRegistry } from '../rooms/registry';
 import type { Room } from '../rooms/room';
-import type { Storage } from '../storage/storage';
-import { Connection } from './connection';
+import type { Cancel, Scheduler } from '../scheduler';
+import type { LinkStore } from '../storage/link-store';
+import type { Admission, Refusal } from './admission';
+import { Connection, closeSocket } from './connection';
 import type { OutboxFlusher } from './outbox';
 
-export const COLLAB_PATH_PREFIX = '/collab/';
-/** Frames a client may send before its key is checked and its room loaded (it sends 2 or 3). */
-const MAX_EARLY_FRAMES = 256;
+const COLLAB_PREFIX = `${Paths.collab}/`;
 const KEEPALIVE_INTERVAL_MS = 30_000;
-/** setTimeout's largest delay; longer expiries are re-armed when they fire. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long a connection may wait for its document to load before it is told to retry. */
+const JOIN_TIMEOUT_MS = 30_000;
 
 export interface CollabEndpointOptions {
   readonly registry: RoomRegistry;
-  readonly storage: Storage;
+  readonly links: LinkStore;
+  readonly admission: Admission;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly scheduler: Scheduler;
   readonly flusher: OutboxFlusher;
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
@@ -54,9 +56,23 @@ function toBytes(data: RawData): Uint8Array {
   return data;
 }
 
-/** The WebSocket side of the server: upgrade, key check, limits, keep-alive, frames into rooms. */
+const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/** Answers an upgrade request with a plain HTTP error, before any WebSocket exists. */
+function refuseUpgrade(socket: Duplex, { status, reason }: Refusal): void {
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * The WebSocket side of the server: admission, key check, limits, keep-alive, frames into rooms.
+ * A socket is not read until its key is checked and its document is ready (docs/PROTOCOL.md,
+ * rule H5): frames wait in the kernel's buffers, bounded by TCP, instead of in server memory.
+ */
 export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndpoint {
-  const { registry, storage, logger, metrics, flusher } = options;
+  const { registry, links, admission, logger, metrics, flusher, scheduler } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -75,24 +91,28 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
   function deny(ws: WebSocket, code: number, reason: string): void {
     metrics.connectionsRefused.inc({ code: String(code) });
     ws.send(encodePermissionDenied(reason));
-    ws.close(code, reason);
+    closeSocket(ws, code, reason);
   }
 
   async function onConnection(ws: WebSocket, url: URL): Promise<void> {
+    ws.pause();
     metrics.connections.inc();
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     let connection: Connection | null = null;
     let room: Room | null = null;
-    let expiryTimer: NodeJS.Timeout | null = null;
-    const early: Array<{ data: Uint8Array; isBinary: boolean; at: number }> = [];
+    let cancelExpiry: Cancel | null = null;
 
-    const handle = (data: Uint8Array, isBinary: boolean, receivedAt: number) => {
+    // `ws` emits 'error' for protocol violations such as an oversized frame, then closes with
+    // 1009 itself; without a listener that error would end the process.
+    ws.on('error', (error) => logger.info({ err: error.message }, 'websocket error'));
+    ws.on('message', (data, isBinary) => {
       if (!connection || !room || !connection.isOpen) return;
-      metrics.bytesReceived.inc(data.length);
+      const bytes = toBytes(data);
+      metrics.bytesReceived.inc(bytes.length);
       try {
         if (!isBinary) throw new ProtocolError('text frames are not part of the protocol');
-        room.receive(connection, decodeClientFrame(data), receivedAt);
+        room.receive(connection, decodeClientFrame(bytes), performance.now());
       } catch (error) {
         if (error instanceof ProtocolError) {
           logger.info({ docId: room.docId, reason: error.message }, 'closing a connection that sent a bad frame');
@@ -102,41 +122,30 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
           connection.close(CloseCode.InternalError, 'internal error');
         }
       }
-    };
-
-    // `ws` emits 'error' for protocol violations such as an oversized frame, then closes with
-    // 1009 itself; without a listener that error would end the process (field note 5).
-    ws.on('error', (error) => logger.info({ err: error.message }, 'websocket error'));
-    ws.on('message', (data, isBinary) => {
-      const bytes = toBytes(data);
-      const at = performance.now();
-      if (room) return handle(bytes, isBinary, at);
-      if (early.push({ data: bytes, isBinary, at }) > MAX_EARLY_FRAMES) {
-        ws.close(CloseCode.BadRequest, 'too many frames before the document was ready');
-      }
     });
     ws.on('close', () => {
       metrics.connections.dec();
-      if (expiryTimer) clearTimeout(expiryTimer);
+      cancelExpiry?.();
       connection?.markClosed();
-      if (connection && room) room.leave(connection);
+      if (connection && room) registry.leave(room, connection);
     });
 
     let rawId = '';
     try {
-      rawId = decodeURIComponent(url.pathname.slice(COLLAB_PATH_PREFIX.length));
+      rawId = decodeURIComponent(url.pathname.slice(COLLAB_PREFIX.length));
     } catch {
       // Malformed percent-encoding: refused below like any other invalid id.
     }
     if (!isDocId(rawId)) return deny(ws, CloseCode.NotFound, `invalid document id: expected ${DOC_ID_RULE}`);
     const docId: DocId = rawId;
+    const key = url.searchParams.get(KEY_PARAM);
 
     let decision: AccessDecision;
     try {
-      decision = await checkKey(storage, docId, url.searchParams.get('key'));
+      decision = await checkKey(links, docId, key, scheduler.now());
     } catch (error) {
       logger.error({ docId, err: error }, 'key check failed');
-      return void ws.close(CloseCode.InternalError, 'storage unavailable; retry later');
+      return closeSocket(ws, CloseCode.InternalError, 'storage unavailable; retry later');
     }
     if (ws.readyState !== ws.OPEN) return;
     if (decision.kind !== 'granted') return deny(ws, refusal(decision).code, refusal(decision).reason);
@@ -151,34 +160,68 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
       maxBufferedBytes: options.maxBufferedBytes,
     });
     connection = open;
-
     const expiresAt = decision.link.expiresAt;
     if (expiresAt) {
-      const arm = () => {
-        const left = expiresAt.getTime() - Date.now();
-        if (left <= 0) return open.close(CloseCode.Forbidden, 'permission denied: this link has expired');
-        expiryTimer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-      };
-      arm();
+      cancelExpiry = scheduler.after(expiresAt.getTime() - scheduler.now(), () => open.close(CloseCode.Forbidden, 'permission denied: this link has expired'));
     }
 
+    let cancelJoinTimeout: Cancel | null = scheduler.after(JOIN_TIMEOUT_MS, () => {
+      cancelJoinTimeout = null;
+      open.close(CloseCode.InternalError, 'the document took too long to load; retry');
+    });
+    let joined: Room | null;
     try {
-      room = await registry.join(docId, open, () => open.isOpen);
+      joined = await registry.join(docId, open, () => open.isOpen);
     } catch {
       return open.close(CloseCode.InternalError, 'could not load the document; retry later');
+    } finally {
+      cancelJoinTimeout?.();
     }
-    if (!room) return;
-    for (const frame of early.splice(0)) handle(frame.data, frame.isBinary, frame.at);
+    if (!joined) return;
+    room = joined;
+
+    // The link may have been revoked while the document loaded, before this connection was in
+    // the room where revocations reach it (rule A5): check once more, now that it is.
+    let again: AccessDecision;
+    try {
+      again = await checkKey(links, docId, key, scheduler.now());
+    } catch (error) {
+      logger.error({ docId, err: error }, 'key re-check failed');
+      return open.close(CloseCode.InternalError, 'storage unavailable; retry later');
+    }
+    if (again.kind !== 'granted') return open.close(refusal(again).code, refusal(again).reason);
+    if (open.isOpen) ws.resume();
   }
 
   return {
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (!url.pathname.startsWith(COLLAB_PATH_PREFIX)) return false;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        onConnection(ws, url).catch((error: unknown) => {
-          logger.error({ err: error }, 'connection setup failed');
-          ws.terminate();
+      if (!url.pathname.startsWith(COLLAB_PREFIX)) return false;
+      socket.on('error', () => socket.destroy());
+      if (!admission.originAllowed(req)) {
+        metrics.refusedBeforeUpgrade.inc({ reason: 'origin' });
+        refuseUpgrade(socket, { status: 403, reason: 'this origin may not open documents here' });
+        return true;
+      }
+      const ip = admission.clientIp(req);
+      void admission.request(ip).then((limited) => {
+        if (limited) {
+          metrics.refusedBeforeUpgrade.inc({ reason: 'rate' });
+          return refuseUpgrade(socket, limited);
+        }
+        const release = admission.connect(ip);
+        if (typeof release !== 'function') {
+          metrics.refusedBeforeUpgrade.inc({ reason: 'connections' });
+          return refuseUpgrade(socket, release);
+        }
+        if (socket.destroyed) return release();
+        // The TCP socket closes however the upgrade ends, accepted or not.
+        socket.once('close', release);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          onConnection(ws, url).catch((error: unknown) => {
+            logger.error({ err: error }, 'connection setup failed');
+            ws.terminate();
+          });
         });
       });
       return true;

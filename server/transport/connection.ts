@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { CloseCode } from '../../lib/protocol';
 import type { Role } from '../../lib/roles';
 import type { Metrics } from '../metrics';
 import type { Peer } from '../rooms/peer';
@@ -14,6 +15,28 @@ export interface ConnectionOptions {
   readonly metrics: Metrics;
   /** Unsent bytes past which this connection is closed with 1013 rather than buffering more. */
   readonly maxBufferedBytes: number;
+}
+
+/** How long a closed socket may take to finish the close handshake before it is destroyed. */
+export const CLOSE_GRACE_MS = 2_000;
+/** Bytes a peer may still send after it was told to go (frames already in flight) before it is destroyed. */
+const MAX_BYTES_AFTER_CLOSE = 64 * 1024;
+
+/**
+ * Closes a socket with a code and reason. The socket keeps being read only so the close
+ * handshake can finish: whatever else arrives is dropped, and a peer that keeps sending, or does
+ * not go within CLOSE_GRACE_MS, is destroyed (docs/PROTOCOL.md, rule H6).
+ */
+export function closeSocket(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) return;
+  ws.close(code, reason);
+  ws.resume();
+  let received = 0;
+  ws.on('message', (data: RawData) => {
+    received += Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    if (received > MAX_BYTES_AFTER_CLOSE) ws.terminate();
+  });
+  setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 /** A WebSocket seen as a room Peer: frames queue in an outbox and leave in one write per turn. */
@@ -59,7 +82,7 @@ export class Connection implements Peer, Flushable {
     metrics.framesSent.inc(frames.length);
     metrics.bytesSent.inc(bytes);
     if (ws.bufferedAmount > this.options.maxBufferedBytes) {
-      this.close(1013, 'too slow: send buffer full; reconnect to resync');
+      this.close(CloseCode.TryAgainLater, 'too slow: send buffer full; reconnect to resync');
     }
   }
 
@@ -69,9 +92,7 @@ export class Connection implements Peer, Flushable {
     this.closed = true;
     this.outbox = [];
     this.options.metrics.connectionsClosed.inc({ code: String(code) });
-    this.options.ws.close(code, reason);
-    // A peer that never answers the close handshake must not hold the socket forever.
-    setTimeout(() => this.options.ws.terminate(), 2_000).unref();
+    closeSocket(this.options.ws, code, reason);
   }
 
   /** Marks the connection gone (the socket closed from the other side). */

@@ -9,6 +9,9 @@ export interface Flushable {
  * loaded server the write syscalls, not the CRDT work, are the largest cost of fan-out.
  */
 export class OutboxFlusher {
+  /** `soon` runs a task after this turn's I/O (Scheduler.soon). */
+  constructor(private readonly soon: (task: () => void) => void) {}
+
   private dirty = new Set<Flushable>();
   private tasks = new Set<() => void>();
   private scheduled = false;
@@ -30,7 +33,7 @@ export class OutboxFlusher {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.soon(() => {
       this.scheduled = false;
       this.flushNow();
     });

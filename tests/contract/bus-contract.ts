@@ -21,16 +21,22 @@ export interface OpenedBuses {
 /** Records what one subscription receives. */
 interface Recorder {
   readonly messages: BusMessage[];
+  /** The publishing instance of each message. */
+  readonly senders: string[];
   gaps: number;
-  readonly handler: (message: BusMessage) => void;
+  readonly handler: (message: BusMessage, from: string) => void;
   readonly onGap: () => void;
 }
 
 function recorder(): Recorder {
   const r: Recorder = {
     messages: [],
+    senders: [],
     gaps: 0,
-    handler: (message) => r.messages.push(message),
+    handler: (message, from) => {
+      r.messages.push(message);
+      r.senders.push(from);
+    },
     onGap: () => {
       r.gaps++;
     },
@@ -44,7 +50,7 @@ const update = (docId: DocId, ...values: number[]): BusMessage => ({ kind: 'upda
 
 /** Comparable form: Uint8Array payloads as hex, so a Buffer and a Uint8Array with equal bytes compare equal. */
 function plain(message: BusMessage): unknown {
-  return message.kind === 'revoke' ? message : { ...message, update: hex(message.update) };
+  return message.kind === 'revoke' || message.kind === 'delete' ? message : { ...message, update: hex(message.update) };
 }
 
 /**
@@ -76,6 +82,8 @@ export function runBusContract(name: string, open: () => Promise<OpenedBuses>): 
       a.publish(message);
       await waitFor(() => onB.messages.length === 1, 'B to receive the update');
       expect(onB.messages.map(plain)).toEqual([plain(message)]);
+      expect(onB.senders).toEqual([a.instanceId]);
+      expect(a.instanceId).not.toBe(b.instanceId);
       // B answers; once A has B's reply, A's own message would have come back before it.
       const reply = update(docId, 9);
       b.publish(reply);
@@ -172,13 +180,14 @@ export function runBusContract(name: string, open: () => Promise<OpenedBuses>): 
       expect(onB.messages.map(plain)).toEqual([plain(update(docId, 3, 4, 5))]);
     });
 
-    it('revoke and awareness messages arrive intact', async () => {
+    it('revoke, delete and awareness messages arrive intact', async () => {
       const docId = newDocId();
       const onB = recorder();
       await b.subscribe(docId, onB.handler, onB.onGap);
       const sent: BusMessage[] = [
         { kind: 'revoke', docId, linkId: 'l_0123456789abcdef' },
         { kind: 'awareness', docId, update: Uint8Array.from([1, 0, 2]) },
+        { kind: 'delete', docId },
         { kind: 'revoke', docId, linkId: 'ünïcødé-link-✓' },
       ];
       for (const message of sent) a.publish(message);
@@ -193,7 +202,7 @@ export function runBusContract(name: string, open: () => Promise<OpenedBuses>): 
       const count = 2000;
       for (let i = 0; i < count; i++) a.publish(update(docId, i & 0xff, i >> 8));
       await waitFor(() => onB.messages.length === count, `${count} messages`, 10_000);
-      const received = onB.messages.map((m) => (m.kind === 'revoke' ? -1 : m.update[0]! | (m.update[1]! << 8)));
+      const received = onB.messages.map((m) => (m.kind === 'update' ? m.update[0]! | (m.update[1]! << 8) : -1));
       expect(received).toEqual(Array.from({ length: count }, (_, i) => i));
     });
 
@@ -210,6 +219,11 @@ export function runBusContract(name: string, open: () => Promise<OpenedBuses>): 
       await waitFor(() => onA.messages.length === 50 && onB.messages.length === 50, 'both sides');
       expect(onA.messages.every((m) => m.kind === 'update' && m.update[0] === 1)).toBe(true);
       expect(onB.messages.every((m) => m.kind === 'update' && m.update[0] === 0)).toBe(true);
+    });
+
+    it('answers a ping while it can deliver', async () => {
+      await expect(a.ping()).resolves.toBeUndefined();
+      await expect(b.ping()).resolves.toBeUndefined();
     });
 
     it('publishing after close does not throw', async () => {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { ServerConfig } from '../../server/config';
+import { loadConfig, type ServerConfig } from '../../server/config';
 import { createTandemServer, type TandemServer, type TandemServerOverrides } from '../../server/tandem-server';
 
 // Every stock WebsocketProvider adds a process 'exit' listener in Node.js; tests open many.
@@ -31,15 +31,16 @@ export function tempDir(prefix = 'tandem-test-'): string {
 export async function startServer(options: { dataDir?: string; config?: Partial<ServerConfig>; overrides?: TandemServerOverrides } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config: ServerConfig = {
-    host: '127.0.0.1',
-    port: 0,
+    // The server's own defaults, so tests run what users run...
+    ...loadConfig({ argv: [], env: {}, defaultPort: 0 }),
     dataDir,
-    databaseUrl: undefined,
-    redisUrl: undefined,
     maxFrameBytes: 1024 * 1024,
-    maxBufferedBytes: 32 * 1024 * 1024,
-    sqliteSynchronous: 'NORMAL',
     logLevel: 'silent',
+    // ...except the per-address limits: every test client comes from 127.0.0.1. The tests of
+    // those limits set their own.
+    requestsPerMinutePerIp: 1_000_000,
+    docsPerHourPerIp: 1_000_000,
+    maxConnectionsPerIp: 100_000,
     ...options.config,
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -106,18 +106,18 @@ async function prepare(ctx: BenchContext, peer: PeerId, trace: SequentialUpdates
       const key = main!.params.key ?? '';
       const warm = { name: warmDoc!.name, params: { ...warmDoc!.params } };
       const storage = createSqliteStorage({ dataDir: dir });
-      await storage.appendUpdates([{ docId: parseDocId(warm.name), update: warmSnapshot }]);
+      await storage.log.append([{ docId: parseDocId(warm.name), update: warmSnapshot }]);
       const docId = parseDocId(id);
       const chunk = 10_000;
       for (let i = 0; i < trace.updates.length; i += chunk) {
-        await storage.appendUpdates(trace.updates.slice(i, i + chunk).map((update) => ({ docId, update })));
+        await storage.log.append(trace.updates.slice(i, i + chunk).map((update) => ({ docId, update })));
       }
       await storage.close();
       const compactedDir = freshDataDir(ctx, 'tandem');
       cpSync(dir, compactedDir, { recursive: true });
       const compacted = createSqliteStorage({ dataDir: compactedDir });
-      const stored = await compacted.loadDoc(docId);
-      await compacted.compact(docId, trace.snapshot, stored.throughSeq);
+      const stored = await compacted.log.load(docId);
+      await compacted.log.compact(docId, trace.snapshot, stored.throughSeq);
       await compacted.close();
       return [
         { variant: `log of ${trace.updates.length.toLocaleString('en-US')} updates`, peer, dir, name: id, params: { key }, warm },

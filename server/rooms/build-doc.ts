@@ -1,0 +1,42 @@
+import * as Y from 'yjs';
+import type { StoredDoc } from '../storage/doc-log';
+
+/** Index of the snapshot when it is the entry that failed (log entries count from 0). */
+export const SNAPSHOT_INDEX = -1;
+
+/**
+ * Applies a stored document to a fresh Y.Doc, skipping (and reporting) entries that fail to
+ * integrate (docs/PROTOCOL.md, rule D6). The fast path applies everything in one transaction,
+ * so Yjs cleans up and merges structs once. A Yjs failure can surface from the end of the
+ * transaction, outside any per-update try, and can leave the document half-applied; so if the
+ * fast path throws, the document is rebuilt one entry at a time from a fresh Y.Doc, and each
+ * entry that throws is dropped and the good ones re-applied to another fresh Y.Doc.
+ */
+export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: unknown) => void): Y.Doc {
+  const entries = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates];
+  const offset = stored.snapshot ? 1 : 0;
+  const fast = new Y.Doc();
+  try {
+    fast.transact(() => {
+      for (const entry of entries) Y.applyUpdate(fast, entry);
+    });
+    return fast;
+  } catch {
+    fast.destroy();
+  }
+  const good: Uint8Array[] = [];
+  let doc = new Y.Doc();
+  entries.forEach((entry, index) => {
+    try {
+      Y.applyUpdate(doc, entry);
+      good.push(entry);
+    } catch (error) {
+      onBadEntry(index - offset, error);
+      doc.destroy();
+      doc = new Y.Doc();
+      // One transaction each, as when they were first found good.
+      for (const update of good) Y.applyUpdate(doc, update);
+    }
+  });
+  return doc;
+}

@@ -1,0 +1,38 @@
+import * as Y from 'yjs';
+
+export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
+
+/**
+ * Whether `update` refers to content `doc` does not have yet, so that applying it now would
+ * leave structs or deletions pending (docs/PROTOCOL.md, rule D6).
+ *
+ * A stock client can send such an update honestly: after a reconnect it may send a fresh edit
+ * before its sync step 2, which carries the edits the server missed. The room holds it until
+ * what it needs has arrived, instead of integrating something that may fail later and be blamed
+ * on whoever completes it.
+ */
+export function hasMissingDependencies(doc: Y.Doc, update: DecodedUpdate): boolean {
+  const { structs, ds } = update;
+  // How far each client's history reaches once this update's own structs are counted in.
+  const reach = new Map<number, number>();
+  const reachOf = (client: number) => reach.get(client) ?? Y.getState(doc.store, client);
+  for (const struct of structs) {
+    const { client, clock } = struct.id;
+    if (struct instanceof Y.Skip) continue;
+    const known = reachOf(client);
+    if (clock > known) return true; // a gap in this client's history
+    reach.set(client, Math.max(known, clock + struct.length));
+  }
+  const isKnown = (id: Y.ID | null) => id === null || id.clock < reachOf(id.client);
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    const parent = struct.parent;
+    if (!isKnown(struct.origin) || !isKnown(struct.rightOrigin)) return true;
+    if (parent instanceof Y.ID && !isKnown(parent)) return true;
+  }
+  for (const [client, ranges] of ds.clients) {
+    const known = reachOf(client);
+    for (const range of ranges) if (range.clock + range.len > known) return true;
+  }
+  return false;
+}

@@ -1,0 +1,56 @@
+import type { Logger } from './logger';
+
+/** Cancels a task scheduled with `Scheduler.after`; calling it twice is harmless. */
+export type Cancel = () => void;
+
+/**
+ * Time and deferred work, as the core sees them. The server's core never calls `Date.now`,
+ * `setImmediate` or `setTimeout` itself: it asks the scheduler, so a test can drive the same
+ * code with a seeded scheduler in which one seed gives one order of events (docs/PROTOCOL.md,
+ * rule T1).
+ */
+export interface Scheduler {
+  /** Wall-clock milliseconds since the epoch (link expiry, presence timeouts, metrics). */
+  now(): number;
+  /** Runs `task` after the I/O of the current event-loop turn (setImmediate). */
+  soon(task: () => void): void;
+  /** Runs `task` once `ms` milliseconds have passed. */
+  after(ms: number, task: () => void): Cancel;
+}
+
+/** setTimeout's largest delay; longer ones are re-armed when they fire. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The real scheduler. A task that throws is logged and never escapes into the event loop: a bug
+ * in one callback must not end the process that serves every other document.
+ */
+export function createNodeScheduler(logger: Logger): Scheduler {
+  const guard = (task: () => void) => () => {
+    try {
+      task();
+    } catch (error) {
+      logger.error({ err: error }, 'a scheduled task threw; carrying on');
+    }
+  };
+  return {
+    now: () => Date.now(),
+    soon(task) {
+      setImmediate(guard(task));
+    },
+    after(ms, task) {
+      const due = Date.now() + ms;
+      let timer: NodeJS.Timeout;
+      const arm = (delay: number) => {
+        timer = setTimeout(() => {
+          const left = due - Date.now();
+          if (left > 0) arm(left);
+          else guard(task)();
+        }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+        timer.unref();
+      };
+      arm(ms);
+      return () => clearTimeout(timer);
+    },
+  };
+}
