@@ -74,15 +74,7 @@ for (const [name, open] of [
   runDocLogContract(name, open);
   runLinkStoreContract(name, open);
 
-  /** What a first-release database held must read back unchanged after the migration. */
-async function expectFirstReleaseData(storage: Storage): Promise<void> {
-  const loaded = await storage.log.load(FIRST_RELEASE.docId);
-  expect(loaded.snapshot && [...loaded.snapshot]).toEqual([...FIRST_RELEASE.snapshot]);
-  expect(loaded.updates.map((u) => [...u])).toEqual(FIRST_RELEASE.updates.map((u) => [...u]));
-  expect((await storage.links.findLink(FIRST_RELEASE.docId, FIRST_RELEASE.keyHash))?.role).toBe('owner');
-}
-
-describe(`Storage: ${name}`, () => {
+  describe(`Storage: ${name}`, () => {
     it('ping resolves while the database answers; close can be called twice', async () => {
       const opened = await open();
       try {
@@ -103,6 +95,14 @@ const FIRST_RELEASE = {
   updates: [Uint8Array.from([4]), Uint8Array.from([5, 6])],
   keyHash: 'ab'.repeat(32),
 };
+
+/** What a first-release database held must read back unchanged after the migration. */
+async function expectFirstReleaseData(storage: Storage): Promise<void> {
+  const loaded = await storage.log.load(FIRST_RELEASE.docId);
+  expect(loaded.snapshot && [...loaded.snapshot]).toEqual([...FIRST_RELEASE.snapshot]);
+  expect(loaded.updates.map((u) => [...u])).toEqual(FIRST_RELEASE.updates.map((u) => [...u]));
+  expect((await storage.links.findLink(FIRST_RELEASE.docId, FIRST_RELEASE.keyHash))?.role).toBe('owner');
+}
 
 describe('upgrading a first-release database', () => {
   it('SQLite: snapshots, logs and links survive the migration', async () => {
