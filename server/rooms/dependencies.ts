@@ -4,7 +4,7 @@ export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
 
 /**
  * Whether `update` refers to content `doc` does not have yet, so that applying it now would
- * leave structs or deletions pending (docs/PROTOCOL.md, rule D6).
+ * leave structs or deletions pending (docs/PROTOCOL.md, rule D9).
  *
  * A stock client can send such an update honestly: after a reconnect it may send a fresh edit
  * before its sync step 2, which carries the edits the server missed. The room holds it until

@@ -99,7 +99,7 @@ export class Room {
   private rebuilding = false;
   private held: Held[] = [];
   private heldBytes = 0;
-  /** Client updates that refer to content not here yet, per peer, in arrival order (rule D6). */
+  /** Client updates that refer to content not here yet, per peer, in arrival order (rule D9). */
   private readonly waiting = new Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }>();
   private readyWaiters: Array<() => void> = [];
   private destroyed = false;
