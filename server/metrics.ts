@@ -25,7 +25,7 @@ export function createMetrics() {
     updateBytes: new Counter({ name: 'tandem_update_bytes_total', help: 'Bytes of client updates committed', registers }),
     updatesDropped: new Counter({
       name: 'tandem_updates_dropped_total',
-      help: 'Updates not applied, by reason (read-only key, invalid, does-not-integrate)',
+      help: 'Updates not applied (or, for outside-comments, applied without what a comment-only key may not change), by reason (read-only, outside-comments, invalid, does-not-integrate)',
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
-import { canEdit } from '../../lib/roles';
+import { canComment, canEdit } from '../../lib/roles';
 import { CloseCode } from '../../lib/protocol';
 import type { Bus, BusMessage } from '../bus/bus';
 import type { Logger } from '../logger';
@@ -18,6 +18,7 @@ import {
 import type { Cancel, Scheduler } from '../scheduler';
 import type { StoredDoc } from '../storage/doc-log';
 import { SNAPSHOT_INDEX, buildDoc } from './build-doc';
+import { limitToComments } from './comment-scope';
 import { hasMissingDependencies, type DecodedUpdate } from './dependencies';
 import type { Committer, PendingUpdate } from './committer';
 import type { Peer } from './peer';
@@ -364,7 +365,7 @@ export class Room {
 
   private receiveUpdate(peer: Peer, update: Uint8Array, receivedAt: number): void {
     const { metrics, committer } = this.deps;
-    if (!canEdit(peer.role)) {
+    if (!canEdit(peer.role) && !canComment(peer.role)) {
       // Dropped, never applied, relayed or stored (rule A4). Not an error: stock clients send
       // their local state after sync even when they have nothing new.
       metrics.updatesDropped.inc({ reason: 'read-only' });
@@ -388,7 +389,14 @@ export class Room {
     if (this.waiting.size > 0) this.retryWaiting();
   }
 
-  private integrateFromPeer(doc: Y.Doc, peer: Peer, update: Uint8Array, receivedAt: number): void {
+  private integrateFromPeer(doc: Y.Doc, peer: Peer, received: Uint8Array, receivedAt: number): void {
+    let update = received;
+    if (!canEdit(peer.role)) {
+      // A comment-only key: whatever is outside the comments is taken out first (rule C1).
+      const scoped = limitToComments(doc, received);
+      if (scoped.dropped > 0) this.deps.metrics.updatesDropped.inc({ reason: 'outside-comments' });
+      update = scoped.update;
+    }
     if (!this.integrate(doc, update, peer, true)) {
       this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
       throw new ProtocolError('Yjs update does not apply to this document');

@@ -80,7 +80,7 @@ export async function createLink(
   baseUrl: string,
   docId: string,
   ownerKey: string,
-  body: { role: 'edit' | 'view'; expiresAt?: string },
+  body: { role: 'edit' | 'comment' | 'view'; expiresAt?: string },
 ): Promise<{ id: string; key: string; role: string; expiresAt: string | null }> {
   const res = await fetch(`${baseUrl}/api/docs/${docId}/links`, {
     method: 'POST',
