@@ -7,12 +7,30 @@ import { TaskItem, TaskList } from '@tiptap/extension-list';
 import { Placeholder } from '@tiptap/extensions';
 import { EditorContent, useEditor } from '@tiptap/react';
 import StarterKit from '@tiptap/starter-kit';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
+import type { PlacedThread } from '../../lib/comments/comment-doc';
+import type { TextIndex } from '../../lib/comments/text-anchors';
 import { CONTENT_FIELD } from '../../lib/protocol';
+import { commentHighlights } from '../_lib/comment-highlights';
 import type { Identity } from '../_lib/identity';
+import { useCommentHighlights } from '../_lib/use-comment-highlights';
+import type { CommentDraft } from './comments-panel';
 import { EditorToolbar } from './editor-toolbar';
+import { SelectionCommentButton } from './selection-comment-button';
+
+/** The comments as the editor shows them: highlights, a button to comment on a selection, the margin. */
+export interface EditorComments {
+  readonly threads: readonly PlacedThread[];
+  readonly index: TextIndex | null;
+  readonly activeId: string | null;
+  readonly onActivate: (threadId: string) => void;
+  /** Null for people who may not comment. */
+  readonly onStart: ((draft: CommentDraft) => void) | null;
+  /** The margin, shown beside the text. */
+  readonly margin: ReactNode;
+}
 
 /** Mod-k opens the link box; the toolbar owns the box, so the shortcut just asks for it. */
 function linkShortcut(onRequest: () => void) {
@@ -39,10 +57,12 @@ function renderCaret(user: Record<string, unknown>): HTMLElement {
 }
 
 /** The TipTap editor bound to the shared Y.XmlFragment; undo only touches this person's edits. */
-export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; user: Identity; editable: boolean }) {
-  const { ydoc, provider, editable } = props;
+export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; user: Identity; editable: boolean; comments: EditorComments }) {
+  const { ydoc, provider, editable, comments } = props;
   const [linkRequest, setLinkRequest] = useState(0);
   const userRef = useRef(props.user);
+  const activateRef = useRef(comments.onActivate);
+  activateRef.current = comments.onActivate;
 
   const editor = useEditor(
     {
@@ -64,6 +84,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
         Collaboration.configure({ document: ydoc, field: CONTENT_FIELD }),
         CollaborationCaret.configure({ provider, user: userRef.current, render: renderCaret }),
         linkShortcut(() => setLinkRequest((n) => n + 1)),
+        commentHighlights((threadId) => activateRef.current(threadId)),
       ],
       editorProps: {
         attributes: {
@@ -80,13 +101,17 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
     editor?.setEditable(editable);
   }, [editor, editable]);
 
+  useCommentHighlights(editor, comments.threads, comments.index, comments.activeId);
+
   return (
     <>
       {editable && editor ? <EditorToolbar editor={editor} linkRequest={linkRequest} /> : null}
-      <main id="main" className="page">
+      <main id="main" className="page page-with-comments">
         <article className="paper">
           <EditorContent editor={editor} className="editor" />
+          {editor && comments.onStart ? <SelectionCommentButton editor={editor} onStart={comments.onStart} /> : null}
         </article>
+        {comments.margin}
       </main>
     </>
   );

@@ -2,19 +2,20 @@
 
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { canEdit, type Role } from '../../lib/roles';
+import { canComment, canEdit, type Role } from '../../lib/roles';
 import { loadIdentity, saveName, type Identity } from '../_lib/identity';
 import { rememberDoc } from '../_lib/recent-docs';
 import { useCollabSession } from '../_lib/use-collab-session';
 import { usePresence } from '../_lib/use-presence';
 import { useSharedTitle } from '../_lib/use-shared-title';
 import { CollabEditor } from './collab-editor';
-import { EyeIcon } from './icons';
+import { CommentIcon, EyeIcon } from './icons';
 import { PresenceRow } from './presence-row';
 import { RefusalScreen } from './refusal-screen';
 import { ShareDialog } from './share-dialog';
 import { StatusBadge } from './status-badge';
 import { TitleField } from './title-field';
+import { useDocumentComments } from './use-document-comments';
 
 /** An open document: header (title, status, people, sharing) over the editor. */
 export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
@@ -23,7 +24,10 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   const [title, setTitle] = useSharedTitle(session?.ydoc ?? null);
   const people = usePresence(session?.provider ?? null);
   const editable = canEdit(role);
-  const unsaved = editable && status.save.pending > 0;
+  const comments = useDocumentComments(session?.ydoc ?? null, identity, role);
+  // Comment keys write too (comments): they are told what is saved like editors.
+  const writes = canComment(role);
+  const unsaved = writes && status.save.pending > 0;
 
   useEffect(() => {
     const shown = title.trim() || 'Untitled';
@@ -65,8 +69,12 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
             <span className="view-only-badge" data-testid="view-only" title="You can read this document but not change it">
               <EyeIcon /> View only
             </span>
+          ) : role === 'comment' ? (
+            <span className="view-only-badge comment-only-badge" data-testid="comment-only" title="You can comment on this document but not change its text">
+              <CommentIcon /> Can comment
+            </span>
           ) : null}
-          <StatusBadge status={status} editable={editable} />
+          <StatusBadge status={status} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
         </div>
@@ -78,6 +86,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           provider={session.provider}
           user={identity}
           editable={editable}
+          comments={comments}
         />
       ) : (
         <main id="main" className="loading-page" aria-busy="true">

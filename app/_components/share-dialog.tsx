@@ -23,9 +23,16 @@ function linkState(link: LinkInfo, now: number): LinkState {
   return 'active';
 }
 
+const ROLE_LABEL: Record<LinkRole, { chip: string; link: string }> = {
+  edit: { chip: 'Can edit', link: 'Edit link' },
+  comment: { chip: 'Can comment', link: 'Comment link' },
+  view: { chip: 'Can view', link: 'View link' },
+};
+const isLinkRole = (value: string): value is LinkRole => value in ROLE_LABEL;
+
 const formatDate = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** The owner's sharing controls: make edit or view links, copy them, revoke them. */
+/** The owner's sharing controls: make edit, comment or view links, copy them, revoke them. */
 export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: string }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [links, setLinks] = useState<LinkInfo[] | null>(null);
@@ -115,9 +122,12 @@ export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: stri
         >
           <label>
             <span className="visually-hidden">Access</span>
-            <select aria-label="Access" value={role} onChange={(e) => setRole(e.currentTarget.value === 'view' ? 'view' : 'edit')}>
-              <option value="edit">Can edit</option>
-              <option value="view">Can view</option>
+            <select aria-label="Access" value={role} onChange={(e) => setRole(isLinkRole(e.currentTarget.value) ? e.currentTarget.value : 'edit')}>
+              {Object.entries(ROLE_LABEL).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label.chip}
+                </option>
+              ))}
             </select>
           </label>
           <label>
@@ -154,14 +164,14 @@ export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: stri
               return (
                 <li key={link.id} className="link-row" data-state={state} data-role={link.role} data-fresh={fresh === link.id ? 'true' : undefined}>
                   <div className="link-info">
-                    <span className={`role-chip role-${link.role}`}>{link.role === 'edit' ? 'Can edit' : 'Can view'}</span>
+                    <span className={`role-chip role-${link.role}`}>{ROLE_LABEL[link.role].chip}</span>
                     <span className="link-meta">
                       Created {formatDate(link.createdAt)}
                       {state === 'revoked' ? ' · revoked' : state === 'expired' ? ' · expired' : link.expiresAt ? ` · expires ${formatDate(link.expiresAt)}` : ''}
                     </span>
                   </div>
                   {state === 'active' && key ? (
-                    <CopyField value={documentLink(origin, docId, key)} label={`${link.role === 'edit' ? 'Edit' : 'View'} link`} />
+                    <CopyField value={documentLink(origin, docId, key)} label={ROLE_LABEL[link.role].link} />
                   ) : state === 'active' ? (
                     <p className="muted small">Created in another browser; its key is only there.</p>
                   ) : null}

@@ -7,16 +7,16 @@ import type { LinkRole } from '../../lib/roles';
 
 const errorBody = z.object({ error: z.string() });
 const createdDoc = z.object({ id: z.string(), ownerKey: z.string() });
-const access = z.object({ role: z.enum(['owner', 'edit', 'view']) });
+const access = z.object({ role: z.enum(['owner', 'edit', 'comment', 'view']) });
 const createdLink = z.object({
   id: z.string(),
   key: z.string(),
-  role: z.enum(['edit', 'view']),
+  role: z.enum(['edit', 'comment', 'view']),
   expiresAt: z.string().nullable(),
 });
 const linkInfo = z.object({
   id: z.string(),
-  role: z.enum(['edit', 'view']),
+  role: z.enum(['edit', 'comment', 'view']),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
   revokedAt: z.string().nullable().optional(),

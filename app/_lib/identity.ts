@@ -1,5 +1,7 @@
 /** Who this browser is to other people: a name it picked and a colour that stays the same. */
 
+import { newCommentId } from '../../lib/comments/comment-id';
+
 export interface Identity {
   readonly name: string;
   /** `#rrggbb`: CollaborationCaret ignores any other form. */
@@ -8,6 +10,7 @@ export interface Identity {
 
 const NAME_KEY = 'tandem:name';
 const COLOR_KEY = 'tandem:color';
+const AUTHOR_ID_KEY = 'tandem:author-id';
 
 /** Saturated enough for white label text, distinct from each other in both themes. */
 export const PALETTE = [
@@ -55,4 +58,17 @@ export function initials(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
   const letters = words.length > 1 ? `${words[0]?.[0] ?? ''}${words[words.length - 1]?.[0] ?? ''}` : name.slice(0, 2);
   return letters.toUpperCase() || '?';
+}
+
+/**
+ * A random id for this browser, stored with its comments so that it can offer to edit and
+ * delete its own. There are no accounts: this is a courtesy, not a permission.
+ */
+export function loadAuthorId(): string {
+  let id = localStorage.getItem(AUTHOR_ID_KEY);
+  if (!id) {
+    id = newCommentId();
+    localStorage.setItem(AUTHOR_ID_KEY, id);
+  }
+  return id;
 }

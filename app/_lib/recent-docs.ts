@@ -15,7 +15,7 @@ export interface RecentDoc {
 
 const STORAGE_KEY = 'tandem:docs';
 const CHANGE_EVENT = 'tandem:docs-changed';
-const ROLES: ReadonlySet<string> = new Set(['owner', 'edit', 'view']);
+const ROLES: ReadonlySet<string> = new Set(['owner', 'edit', 'comment', 'view']);
 
 function isRecentDoc(value: unknown): value is RecentDoc {
   if (typeof value !== 'object' || value === null) return false;

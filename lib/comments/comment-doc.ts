@@ -9,6 +9,7 @@
  */
 import * as Y from 'yjs';
 import { CONTENT_FIELD } from '../protocol';
+import { newCommentId } from './comment-id';
 import { indexText, resolveAnchors, type EncodedAnchors, type TextIndex } from './text-anchors';
 
 /** The root Y.Map that holds every thread. */
@@ -49,16 +50,6 @@ export interface NewComment {
   readonly now: number;
   /** Given by tests; otherwise random. */
   readonly id?: string;
-}
-
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A random 16-character id (about 95 bits), from the platform's crypto in browsers and Node alike. */
-export function newCommentId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let id = '';
-  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
-  return id;
 }
 
 export function commentsMap(doc: Y.Doc): Y.Map<unknown> {
@@ -102,7 +93,7 @@ function readThread(id: string, value: unknown): Thread | null {
     ...base,
     resolved: value.get('resolved') === true,
     quote: str(value.get('quote')),
-    anchors: start && end ? { start, end } : null,
+    anchors: start && end ? { start, end, before: bytes(value.get('before')), after: bytes(value.get('after')) } : null,
     replies,
   };
 }
@@ -137,6 +128,8 @@ export function addThread(doc: Y.Doc, comment: NewComment, anchor: { anchors: En
       thread.set('quote', anchor.quote);
       thread.set('start', anchor.anchors.start);
       thread.set('end', anchor.anchors.end);
+      if (anchor.anchors.before) thread.set('before', anchor.anchors.before);
+      if (anchor.anchors.after) thread.set('after', anchor.anchors.after);
     }
     thread.set('replies', new Y.Array<Y.Map<unknown>>());
   });

@@ -58,10 +58,18 @@ export function indexText(fragment: Y.XmlFragment): TextIndex {
   return { text, textStarts, childOffsets, texts };
 }
 
-/** Encoded anchors of a passage: a relative position before its first and after its last character. */
+/**
+ * Encoded anchors of a passage (Yjs relative positions). `start` and `end` stick to its first
+ * and last character, so typing just outside the passage does not grow it and typing inside
+ * does. `before` and `after` stick to the characters around it and take over for an end whose
+ * character was deleted: where text replacing a deleted character lands among the deleted
+ * items (before or after them) is up to Yjs, and the new text must stay inside either way.
+ */
 export interface EncodedAnchors {
   readonly start: Uint8Array;
   readonly end: Uint8Array;
+  readonly before: Uint8Array | null;
+  readonly after: Uint8Array | null;
 }
 
 /**
@@ -90,9 +98,12 @@ export function anchorsForRange(index: TextIndex, from: number, to: number): Enc
   const start = textPositionAt(index, from, 'start');
   const end = textPositionAt(index, to, 'end');
   if (!start || !end || (index.textStarts.get(start.type) ?? 0) + start.index >= (index.textStarts.get(end.type) ?? 0) + end.index) return null;
+  const at = (type: Y.XmlText, index: number, assoc: number) => Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(type, index, assoc));
   return {
-    start: Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(start.type, start.index, 0)),
-    end: Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(end.type, end.index, -1)),
+    start: at(start.type, start.index, 0),
+    end: at(end.type, end.index, -1),
+    before: at(start.type, start.index, -1),
+    after: at(end.type, end.index, 0),
   };
 }
 
@@ -136,17 +147,36 @@ export function livePosition(doc: Y.Doc, fragment: Y.XmlFragment, encoded: Uint8
   return { type, index };
 }
 
+/** The offset in `index.text` of a position in a live type, or null when that type is not in the text. */
+export function offsetAt(index: TextIndex, type: Y.AbstractType<unknown>, at: number): number | null {
+  if (type instanceof Y.XmlText) {
+    const start = index.textStarts.get(type);
+    return start === undefined ? null : start + at;
+  }
+  const offsets = index.childOffsets.get(type);
+  if (!offsets) return null;
+  return offsets[Math.min(at, offsets.length - 1)] ?? null;
+}
+
 /** The offset in `index.text` of an encoded anchor, or null when it is not in the text. */
 export function offsetOf(doc: Y.Doc, fragment: Y.XmlFragment, index: TextIndex, encoded: Uint8Array): number | null {
   const position = livePosition(doc, fragment, encoded);
-  if (!position) return null;
-  if (position.type instanceof Y.XmlText) {
-    const start = index.textStarts.get(position.type);
-    return start === undefined ? null : start + position.index;
+  return position ? offsetAt(index, position.type, position.index) : null;
+}
+
+/** Whether the character an encoded anchor sticks to is still in the document. */
+function characterLives(doc: Y.Doc, encoded: Uint8Array): boolean {
+  let id: Y.ID | null;
+  try {
+    id = Y.decodeRelativePosition(encoded).item;
+  } catch {
+    return false;
   }
-  const offsets = index.childOffsets.get(position.type);
-  if (!offsets) return null;
-  return offsets[Math.min(position.index, offsets.length - 1)] ?? null;
+  if (!id) return true;
+  const structs = doc.store.clients.get(id.client);
+  if (!structs || id.clock >= Y.getState(doc.store, id.client)) return false;
+  const struct = structs[Y.findIndexSS(structs, id.clock)];
+  return struct instanceof Y.Item && !struct.deleted;
 }
 
 /** What a comment's anchors cover now: the text between them, or detached when none of it is left. */
@@ -158,8 +188,10 @@ export type AnchoredRange = { readonly kind: 'attached'; readonly from: number; 
  * passage keeps to the block of the other end.
  */
 export function resolveAnchors(doc: Y.Doc, fragment: Y.XmlFragment, index: TextIndex, anchors: EncodedAnchors): AnchoredRange {
-  let from = offsetOf(doc, fragment, index, anchors.start);
-  let to = offsetOf(doc, fragment, index, anchors.end);
+  const start = anchors.before && !characterLives(doc, anchors.start) ? anchors.before : anchors.start;
+  const end = anchors.after && !characterLives(doc, anchors.end) ? anchors.after : anchors.end;
+  let from = offsetOf(doc, fragment, index, start);
+  let to = offsetOf(doc, fragment, index, end);
   if (from === null && to !== null) from = index.text.lastIndexOf(BREAK, to - 1) + 1;
   if (to === null && from !== null) {
     const lineEnd = index.text.indexOf(BREAK, from);

@@ -52,7 +52,7 @@ export async function createDocument(owner: Person, baseUrl: string): Promise<st
 }
 
 /** The owner makes a share link in the share dialog and reads it from the dialog. */
-export async function createShareLink(owner: Person, role: 'edit' | 'view'): Promise<string> {
+export async function createShareLink(owner: Person, role: 'edit' | 'comment' | 'view'): Promise<string> {
   const { page } = owner;
   await page.getByRole('button', { name: 'Share', exact: true }).click();
   await page.getByLabel('Access').selectOption(role);
@@ -74,4 +74,72 @@ export async function openDocument(person: Person, link: string): Promise<void> 
 
 export async function waitForRefusal(page: Page, heading: string): Promise<void> {
   await page.getByRole('heading', { name: heading }).waitFor();
+}
+
+/** Selects the first occurrence of `text` in the editor (across highlights and marks), as a mouse drag would. */
+export async function selectText(page: Page, text: string): Promise<void> {
+  await page.evaluate((wanted) => {
+    const root = document.querySelector('.tiptap');
+    if (!root) throw new Error('no editor');
+    const nodes: Text[] = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node as Text);
+    const all = nodes.map((n) => n.data).join('');
+    const at = all.indexOf(wanted);
+    if (at < 0) throw new Error(`"${wanted}" is not in the editor's text`);
+    const locate = (offset: number, end: boolean): [Text, number] => {
+      let seen = 0;
+      for (const node of nodes) {
+        if (end ? offset <= seen + node.length : offset < seen + node.length) return [node, offset - seen];
+        seen += node.length;
+      }
+      throw new Error('offset out of range');
+    };
+    const range = document.createRange();
+    range.setStart(...locate(at, false));
+    range.setEnd(...locate(at + wanted.length, true));
+    const selection = window.getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+  }, text);
+}
+
+/** The passage highlighted for the thread whose first comment says `body`, as the page shows it now. */
+function highlightedText(page: Page, body: string): Promise<string | null> {
+  return page.evaluate((b) => {
+    const card = [...document.querySelectorAll('.comments-panel .thread')].find((c) => c.querySelector('.comment-body')?.textContent?.includes(b));
+    const id = card?.getAttribute('data-thread-id');
+    if (!id) return null;
+    return [...document.querySelectorAll(`.tiptap .comment-mark[data-thread-id="${CSS.escape(id)}"]`)].map((m) => m.textContent).join('');
+  }, body);
+}
+
+/** Waits until the passage highlighted for the thread whose first comment says `body` reads `text`. */
+export async function waitForHighlight(page: Page, body: string, text: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown: string | null = null;
+  while (Date.now() < deadline) {
+    shown = await highlightedText(page, body);
+    if (shown === text) return;
+    await page.waitForTimeout(20);
+  }
+  throw new Error(`the highlight of "${body}" reads ${JSON.stringify(shown)}, not ${JSON.stringify(text)}; the text is ${JSON.stringify(await page.locator('.tiptap').textContent())}`);
+}
+
+/** The margin's card for the thread whose first comment says `body`. */
+export const threadCard = (page: Page, body: string) => page.locator('.comments-panel .thread', { has: page.locator('.comment-body', { hasText: body }) });
+
+/** The same card, found by its id: it stays found while its text is being edited. */
+export async function stableThreadCard(page: Page, body: string) {
+  const id = await threadCard(page, body).getAttribute('data-thread-id');
+  return page.locator(`.comments-panel .thread[data-thread-id="${id}"]`);
+}
+
+/** Selects `passage`, chooses Comment beside it and posts `body`. */
+export async function commentOn(page: Page, passage: string, body: string): Promise<void> {
+  await selectText(page, passage);
+  await page.locator('button.selection-comment').click();
+  await page.getByLabel('New comment').fill(body);
+  await page.getByTestId('comment-draft').getByRole('button', { name: 'Comment' }).click();
+  await threadCard(page, body).waitFor();
 }

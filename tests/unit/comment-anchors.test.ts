@@ -48,6 +48,29 @@ describe('comment anchors', () => {
     expect(placed(doc).range?.text).toBe('quick little brown');
   });
 
+  // Yjs may put text that replaces a deleted character before or after the deleted items
+  // (search markers decide); both must stay inside the passage.
+  for (const side of ['before', 'after'] as const) {
+    it(`keeps a word that replaces the passage's first or last word inside it, landing ${side} the deleted one`, () => {
+      const doc = docWith(['The quick brown fox']);
+      comment(doc, 'quick brown');
+      const text = paragraphText(doc, 0);
+      const replace = (at: number, length: number, by: string) => {
+        if (side === 'before') {
+          text.insert(at, by);
+          text.delete(at + by.length, length);
+        } else {
+          text.insert(at + length, by);
+          text.delete(at, length);
+        }
+      };
+      replace('The quick '.length, 'brown'.length, 'red');
+      expect(placed(doc).range?.text).toBe('quick red');
+      replace('The '.length, 'quick'.length, 'slow');
+      expect(placed(doc).range?.text).toBe('slow red');
+    });
+  }
+
   it('follows the rest of the passage when its ends are deleted', () => {
     const doc = docWith(['The quick brown fox']);
     comment(doc, 'quick brown');
