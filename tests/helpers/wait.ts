@@ -21,3 +21,12 @@ export function nextEvent<T extends unknown[] = unknown[]>(
     });
   });
 }
+
+/** Like `waitFor`, for a predicate that has to ask something (an HTTP endpoint, a database). */
+export async function waitForAsync(predicate: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
