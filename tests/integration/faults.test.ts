@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import type { Storage } from '../../server/storage/storage';
 import { metric } from '../helpers/metrics';
 import { RawSocket } from '../helpers/raw-socket';
 import { connectClient, createDoc, createLink, startServer, tempDir, type Client, type RunningServer } from '../helpers/tandem';
+import { OwnPostgres } from '../helpers/own-postgres';
 import { waitFor, waitForAsync } from '../helpers/wait';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -170,4 +172,75 @@ describe('instance faults', () => {
     await waitFor(() => reader.text.toString() === 'one two', 'committed and relayed once the lock is gone', 15_000);
     expect((await fetch(`${server.url}${Paths.health}`)).status).toBe(200);
   }, 30_000);
+
+  it('with PostgreSQL down: nothing is relayed before it is stored, /healthz says so, and everything lands when it returns', async () => {
+    const postgres = new OwnPostgres(await freePort());
+    cleanups.push(() => postgres.destroy());
+    await postgres.start();
+    const storage = createPostgresStorage({ connectionString: postgres.url, schema: 'tandem' });
+    const server = await startServer({ overrides: { storage } });
+    servers.push(server);
+    const { id, ownerKey } = await createDoc(server.url);
+    const writer = open(server, id, ownerKey);
+    const reader = open(server, id, ownerKey);
+    await waitFor(() => writer.provider.synced && reader.provider.synced, 'synced');
+
+    await postgres.stop();
+    const failuresBefore = await metric(server.url, 'tandem_storage_errors_total');
+    writer.text.insert(0, 'typed during the outage');
+    await waitForAsync(async () => (await metric(server.url, 'tandem_storage_errors_total')) > failuresBefore, 'a commit to fail', 15_000);
+    expect(reader.text.toString()).toBe('');
+    expect((await fetch(`${server.url}${Paths.health}`)).status).toBe(503);
+
+    await postgres.start();
+    await waitFor(() => reader.text.toString() === 'typed during the outage', 'committed and relayed after the outage', 20_000);
+    await waitForAsync(async () => (await fetch(`${server.url}${Paths.health}`)).status === 200, 'healthy again', 10_000);
+    const late = open(server, id, ownerKey);
+    await waitFor(() => late.text.toString() === 'typed during the outage', 'stored');
+  }, 60_000);
+
+  it('after a bus gap, a catch-up that fails is retried until it succeeds, and counted (rule L4)', async () => {
+    const schema = `tandem_catchup_${randomBytes(6).toString('hex')}`;
+    const channelPrefix = `catchup:${randomBytes(4).toString('hex')}:`;
+    const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const instance = async (slow: boolean) => {
+      const storage = createPostgresStorage({ connectionString: DATABASE_URL, schema });
+      const bus = createRedisBus({ url: REDIS_URL, logger, channelPrefix });
+      const failing = { on: false };
+      const wrapped: Storage = slow
+        ? { ...storage, log: { ...storage.log, append: (e) => storage.log.append(e), compact: (...a) => storage.log.compact(...a), remove: (d) => storage.log.remove(d), load: (d) => (failing.on ? Promise.reject(new Error('injected: load fails')) : storage.log.load(d)) } }
+        : storage;
+      const server = await startServer({ overrides: { storage: wrapped, bus } });
+      servers.push(server);
+      return { server, bus, failing };
+    };
+    const first = await instance(false);
+    const second = await instance(true);
+    cleanups.push(async () => {
+      const admin = new pg.Client({ connectionString: DATABASE_URL });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    });
+    const { id, ownerKey } = await createDoc(first.server.url);
+    const writer = open(first.server, id, ownerKey);
+    const reader = open(second.server, id, ownerKey);
+    await waitFor(() => writer.provider.synced && reader.provider.synced, 'synced');
+
+    second.failing.on = true;
+    const admin = new Redis(REDIS_URL);
+    try {
+      const list = (await admin.client('LIST')) as string;
+      const name = `tandem-bus-${second.bus.instanceId}-sub`;
+      const clientId = list.split('\n').find((l) => l.includes(` name=${name} `))?.match(/^id=(\d+) /)?.[1];
+      if (!clientId) throw new Error(`no Redis connection named ${name}`);
+      await admin.client('KILL', 'ID', clientId);
+    } finally {
+      admin.disconnect();
+    }
+    writer.text.insert(0, 'written during the gap');
+    await waitForAsync(async () => (await metric(second.server.url, 'tandem_catch_up_failures_total')) > 0, 'a failed catch-up', 15_000);
+    second.failing.on = false;
+    await waitFor(() => reader.text.toString() === 'written during the gap', 'the retried catch-up', 20_000);
+  }, 60_000);
 });

@@ -182,6 +182,9 @@ function validUpdates(gen: prng.PRNG, count: number): Uint8Array[] {
   return updates;
 }
 
+/** Rounds per run; `FUZZ_ROUNDS=20000 npx vitest run tests/integration/hardening.test.ts` for a longer hunt. */
+const FUZZ_ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 400);
+
 describe('a seeded fuzzer sending mutated updates through an edit key (rule D5)', () => {
   it('finds nothing that takes the server down or makes a replica differ from a cold load', async () => {
     const { seed, gen } = seededRandom('update mutation fuzzer');
@@ -191,7 +194,7 @@ describe('a seeded fuzzer sending mutated updates through an edit key (rule D5)'
     await waitFor(() => honest.provider.synced, 'honest client synced');
     const valid = validUpdates(gen, 60);
     const outcomes = { refused: 0, accepted: 0 };
-    for (let round = 0; round < 400; round++) {
+    for (let round = 0; round < FUZZ_ROUNDS; round++) {
       const base = prng.oneOf(gen, valid);
       const mutated = mutate(gen, base);
       const code = await sendUpdate(server, id, ownerKey, mutated);
@@ -222,7 +225,7 @@ describe('a seeded fuzzer sending mutated updates through an edit key (rule D5)'
     expect(cold.text.toString(), `seed ${seed}`).toBe(expected.getText('t').toString());
     expect(cold.doc.getXmlFragment('default').toString(), `seed ${seed}`).toBe(expected.getXmlFragment('default').toString());
     expect(Y.encodeStateVector(cold.doc), `seed ${seed}`).toEqual(Y.encodeStateVector(expected));
-  }, 60_000);
+  }, Math.max(60_000, FUZZ_ROUNDS * 50));
 });
 
 describe('an edit that arrives before what it builds on (rule D9)', () => {
