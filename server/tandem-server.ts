@@ -8,6 +8,7 @@ import { createApiHandler } from './http/api';
 import type { ApiDeps } from './http/api-deps';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
+import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './rooms/presence';
 import { RoomRegistry } from './rooms/registry';
 import { createNodeScheduler, type Scheduler } from './scheduler';
 import { createSqliteStorage } from './storage/sqlite-storage';
@@ -55,6 +56,16 @@ async function openBus(config: ServerConfig, logger: Logger): Promise<Bus> {
 const SHUTDOWN_DRAIN_MS = 10_000;
 
 /** Wires the server from its configuration: the one place where every part is made and connected. */
+/**
+ * Stock clients echo every presence change they receive, so a newcomer sends back, in one frame,
+ * everything present when it joined: keep that well under the frame limit, or joining a busy
+ * document would close the newcomer with 1009 (rule P5).
+ */
+function presenceLimitsFor(maxFrameBytes: number): PresenceLimits {
+  const maxDocumentStateBytes = Math.min(DEFAULT_PRESENCE_LIMITS.maxDocumentStateBytes, Math.floor(maxFrameBytes / 4));
+  return { ...DEFAULT_PRESENCE_LIMITS, maxDocumentStateBytes, maxStateBytes: Math.min(DEFAULT_PRESENCE_LIMITS.maxStateBytes, maxDocumentStateBytes) };
+}
+
 export async function createTandemServer(config: ServerConfig, logger: Logger, overrides: TandemServerOverrides = {}): Promise<TandemServer> {
   const storage = overrides.storage ?? (await openStorage(config, logger));
   const bus = overrides.bus ?? (await openBus(config, logger));
@@ -69,6 +80,7 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
     metrics,
     scheduler,
     beforeNextFlush: (task) => flusher.beforeNextFlush(task),
+    presenceLimits: presenceLimitsFor(config.maxFrameBytes),
   });
   const admission = new Admission({
     maxConnections: config.maxConnections,

@@ -3,15 +3,14 @@
 import { Extension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
-import { TaskItem, TaskList } from '@tiptap/extension-list';
 import { Placeholder } from '@tiptap/extensions';
 import { EditorContent, useEditor } from '@tiptap/react';
-import StarterKit from '@tiptap/starter-kit';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
 import type { PlacedThread } from '../../lib/comments/comment-doc';
 import type { TextIndex } from '../../lib/comments/text-anchors';
+import { contentExtensions } from '../../lib/content-schema';
 import { CONTENT_FIELD } from '../../lib/protocol';
 import { commentHighlights } from '../_lib/comment-highlights';
 import type { Identity } from '../_lib/identity';
@@ -69,17 +68,8 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
       immediatelyRender: false,
       editable,
       extensions: [
-        // Collaboration brings its own (per-person) undo; StarterKit's would undo everyone.
-        StarterKit.configure({
-          undoRedo: false,
-          // Every client would append its own trailing paragraph at once, leaving empty lines behind.
-          trailingNode: false,
-          heading: { levels: [1, 2, 3] },
-          // Readers follow links with a click; writers click to place the caret (Mod-k edits).
-          link: { openOnClick: !editable, autolink: true, defaultProtocol: 'https' },
-        }),
-        TaskList,
-        TaskItem.configure({ nested: true }),
+        // The schema comes from one definition shared with the server's renderers and parsers.
+        ...contentExtensions({ openLinksOnClick: !editable }),
         Placeholder.configure({ placeholder: editable ? 'Start writing, or type # for a heading…' : 'This document is empty.' }),
         Collaboration.configure({ document: ydoc, field: CONTENT_FIELD }),
         CollaborationCaret.configure({ provider, user: userRef.current, render: renderCaret }),

@@ -56,7 +56,7 @@ export function linkRoutes(deps: ApiDeps): Route[] {
         const now = scheduler.now();
         const expiresAt = parsed.data.expiresAt ? new Date(parsed.data.expiresAt) : null;
         if (expiresAt && expiresAt.getTime() <= now) throw new HttpError(400, 'expiresAt must be in the future');
-        if ((await storage.links.listLinks(docId)).length > MAX_LINKS_PER_DOCUMENT) {
+        if ((await storage.links.listLinks(docId)).length >= MAX_LINKS_PER_DOCUMENT) {
           throw new HttpError(409, `a document may have at most ${MAX_LINKS_PER_DOCUMENT} links`);
         }
         const key = generateKey();

@@ -10,7 +10,7 @@ import { listComments, postComment } from '../helpers/comments-api';
 import { paragraphText, paragraphs, writeParagraphs } from '../helpers/paragraphs';
 import { spawnServer } from '../helpers/server-process';
 import { connectClient, createDoc, createLink, tempDir } from '../helpers/tandem';
-import { waitFor, waitForAnswer } from '../helpers/wait';
+import { waitFor, waitForAsync } from '../helpers/wait';
 
 const summary = (threads: Awaited<ReturnType<typeof listComments>>) => threads.map((t) => [t.body, t.quote, t.detached, t.resolved, t.replies.map((r) => r.body)]);
 
@@ -68,7 +68,7 @@ describe('comments are durable', () => {
       const watcher = connectClient(server.wsUrl, id, ownerKey);
       await waitFor(() => watcher.provider.synced && paragraphs(watcher.doc)[0] === expected, 'all updates relayed', 30_000);
       const metrics = () => fetch(`${server.url}/metrics`).then((res) => res.text());
-      await waitForAnswer(async () => /tandem_compactions_total [1-9]/.test(await metrics()), 'a compaction', 30_000);
+      await waitForAsync(async () => /tandem_compactions_total [1-9]/.test(await metrics()), 'a compaction', 30_000);
       await postComment(server.url, id, ownerKey, { body: 'After the snapshot', quote: 'Second' });
       writer.destroy();
       watcher.destroy();

@@ -22,11 +22,11 @@ export function nextEvent<T extends unknown[] = unknown[]>(
   });
 }
 
-/** Like `waitFor`, for a condition that has to be asked for (an HTTP request), one request at a time. */
-export async function waitForAnswer(predicate: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+/** Like `waitFor`, for a predicate that has to ask something (an HTTP endpoint, a database). */
+export async function waitForAsync(predicate: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

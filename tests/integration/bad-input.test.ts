@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as encoding from 'lib0/encoding';
 import { connectClient, createDoc, startServer, type Client, type RunningServer } from '../helpers/tandem';
+import { frame } from '../helpers/frames';
 import { RawSocket } from '../helpers/raw-socket';
 import { waitFor } from '../helpers/wait';
 
@@ -13,15 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 });
-
-function frame(...parts: Array<number | Uint8Array>): Uint8Array {
-  const encoder = encoding.createEncoder();
-  for (const part of parts) {
-    if (typeof part === 'number') encoding.writeVarUint(encoder, part);
-    else encoding.writeVarUint8Array(encoder, part);
-  }
-  return encoding.toUint8Array(encoder);
-}
 
 /** Issue 687's update: makes Y.mergeUpdatesV2 loop forever (field note 4). */
 const ISSUE_687 = Buffer.from('00010000000001000100010200001602000001fdffffffff7f0000', 'hex');

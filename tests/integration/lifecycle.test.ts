@@ -3,16 +3,8 @@ import type { Socket } from 'node:net';
 import { connectClient, createDoc, startServer, tempDir } from '../helpers/tandem';
 import { RawSocket } from '../helpers/raw-socket';
 import { spawnServer } from '../helpers/server-process';
+import { metric } from '../helpers/metrics';
 import { nextEvent, waitFor } from '../helpers/wait';
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) total += Number(line.split(' ').at(-1));
-  }
-  return total;
-}
 
 describe('document lifecycle', () => {
   it('unloads documents when their last client leaves, so memory stays bounded', async () => {

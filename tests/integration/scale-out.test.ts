@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBus, type RedisBus } from '../../server/bus/redis-bus';
 import { createPostgresStorage } from '../../server/storage/postgres-storage';
 import { connectClient, createDoc, createLink, startServer, type Client, type RunningServer } from '../helpers/tandem';
+import { frame } from '../helpers/frames';
+import { RawSocket } from '../helpers/raw-socket';
 import { nextEvent, waitFor } from '../helpers/wait';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -116,5 +118,23 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     await waitFor(() => reader.text.toString() === 'written during the outage', 'the reader to catch up', 10_000);
     reader.text.insert(reader.text.length, '; and after');
     await waitFor(() => writer.text.toString() === 'written during the outage; and after', 'the writer to hear the reader');
+  });
+
+  it("a connection on one instance cannot overwrite another instance's presence (rule P6)", async () => {
+    const { id, ownerKey } = await createDoc(first.url);
+    const ada = open(first, id, ownerKey);
+    ada.provider.awareness.setLocalStateField('user', { name: 'Ada' });
+    const observer = open(second, id, ownerKey);
+    await waitFor(() => (observer.provider.awareness.getStates().get(ada.doc.clientID) as any)?.user?.name === 'Ada', "Ada's presence on the second instance");
+
+    const forger = new RawSocket(`${second.wsUrl}/${id}?key=${ownerKey}`);
+    await forger.opened;
+    const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    // Ada's id at a far newer clock, then an id of the forger's own as a marker that the frame was handled.
+    forger.send(frame(1, frame(2, ada.doc.clientID, 1_000, json({ user: { name: 'Mallory' } }), 424242, 1, json({ marker: true }))));
+    await waitFor(() => observer.provider.awareness.getStates().has(424242), 'the forger\'s own entry');
+    expect((observer.provider.awareness.getStates().get(ada.doc.clientID) as any)?.user?.name).toBe('Ada');
+    expect((ada.provider.awareness.getStates().get(ada.doc.clientID) as any)?.user?.name).toBe('Ada');
+    forger.ws.close();
   });
 });

@@ -100,6 +100,14 @@ export function openPostgresDatabase(options: PostgresDatabaseOptions): Postgres
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken = false;
+    // The pool listens for errors only on idle connections. A connection that breaks while we
+    // hold it (a server restart between two statements) emits 'error', which would otherwise be
+    // unhandled and end the process; the statement in flight rejects on its own.
+    const onError = (error: Error) => {
+      broken = true;
+      options.logger?.warn({ err: error }, 'postgres: connection failed inside a transaction');
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -112,6 +120,7 @@ export function openPostgresDatabase(options: PostgresDatabaseOptions): Postgres
       throw error;
     } finally {
       // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+      client.off('error', onError);
       client.release(broken);
     }
   }
