@@ -107,12 +107,32 @@ export function anchorsForRange(index: TextIndex, from: number, to: number): Enc
   };
 }
 
-/** Anchors for the first occurrence of `quote` in the text, or null if it is not there. */
+/** `text` with every run of white space as one space, and where each of its characters came from. */
+function collapseSpaces(text: string): { text: string; from: number[] } {
+  let collapsed = '';
+  const from: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const space = /\s/.test(text[i]!);
+    if (space && collapsed.endsWith(' ')) continue;
+    collapsed += space ? ' ' : text[i];
+    from.push(i);
+  }
+  return { text: collapsed, from };
+}
+
+/**
+ * Anchors for the first occurrence of `quote` in the text, or null if it is not there. White
+ * space is compared loosely (any run of it matches any other), so a passage copied from the
+ * plain-text export, with its blank lines between paragraphs, is found too.
+ */
 export function anchorsForQuote(fragment: Y.XmlFragment, quote: string): EncodedAnchors | null {
-  if (quote === '') return null;
+  const wanted = collapseSpaces(quote.trim()).text;
+  if (wanted === '') return null;
   const index = indexText(fragment);
-  const at = index.text.indexOf(quote);
-  return at < 0 ? null : anchorsForRange(index, at, at + quote.length);
+  const text = collapseSpaces(index.text);
+  const at = text.text.indexOf(wanted);
+  if (at < 0) return null;
+  return anchorsForRange(index, text.from[at]!, text.from[at + wanted.length - 1]! + 1);
 }
 
 /** How many live, countable items come before `item` in `parent` (its index there once it is gone). */

@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import { addReply, addThread, placeThreads, readThreads, setResolved } from '../../lib/comments/comment-doc';
 import { anchorsForQuote, indexText } from '../../lib/comments/text-anchors';
 import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/protocol';
+import { readDocumentContent, renderContent } from '../../server/content/render';
 import { commentsCall, listComments, postComment, type ThreadJson } from '../helpers/comments-api';
 import { paragraphText, paragraphs, writeParagraphs } from '../helpers/paragraphs';
 import { seededRandom } from '../helpers/seed';
@@ -112,6 +113,12 @@ describe('the comments HTTP API (rule C2)', () => {
     const reply = (await postComment(file.server.url, id, edit.key, { body: 'Any atlas.', parentId: thread.id })) as unknown as Record<string, unknown>;
     expect(Object.keys(reply).sort()).toEqual(['author', 'body', 'createdAt', 'id', 'parentId']);
     expect(reply).toMatchObject({ body: 'Any atlas.', author: 'Anonymous', parentId: thread.id });
+    // A passage copied from the plain-text export (a blank line between paragraphs) is found too.
+    const exported = renderContent(readDocumentContent(owner.doc), 'text').body;
+    const across = exported.slice(exported.indexOf('France.'), exported.indexOf('river'));
+    expect(across).toBe('France.\n\nIts ');
+    const spanning = await postComment(file.server.url, id, ownerKey, { body: 'Two sentences', quote: across });
+    await waitFor(() => placeThreads(owner.doc).find((t) => t.id === spanning.id)?.range?.text === 'France.\nIts', 'the spanning thread arrives');
     const general = await postComment(file.server.url, id, ownerKey, { body: 'Nice document overall' });
     expect(general.quote).toBeNull();
 
@@ -120,10 +127,15 @@ describe('the comments HTTP API (rule C2)', () => {
     await waitFor(() => readThreads(owner.doc).find((t) => t.id === thread.id)?.resolved === true, 'resolved live');
 
     const listed = await listComments(file.server.url, id, comment.key);
-    expect(listed.map((t) => [t.id, t.resolved, t.replies.map((r) => r.id)])).toEqual([
-      [thread.id, true, [reply.id]],
-      [general.id, false, []],
-    ]);
+    // Oldest first (two made in the same millisecond are ordered by id, so compare as a set).
+    expect(listed.map((t) => Date.parse(t.createdAt))).toEqual(listed.map((t) => Date.parse(t.createdAt)).sort((a, b) => a - b));
+    expect(new Map(listed.map((t) => [t.id, [t.resolved, t.replies.map((r) => r.id)]]))).toEqual(
+      new Map([
+        [thread.id, [true, [reply.id]]],
+        [spanning.id, [false, []]],
+        [general.id, [false, []]],
+      ]),
+    );
     expect(Object.keys(listed[0]!.replies[0]!).sort()).toEqual(['author', 'body', 'createdAt', 'id']);
 
     const reopened = await commentsCall(file.server.url, id, ownerKey, { method: 'PATCH', commentId: thread.id, body: { resolved: false } });

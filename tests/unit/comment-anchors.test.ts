@@ -34,6 +34,9 @@ describe('comment anchors', () => {
     const fragment = doc.getXmlFragment(CONTENT_FIELD);
     expect(anchorsForQuote(fragment, 'a cat\nsat')).not.toBeNull();
     expect(anchorsForQuote(fragment, 'a dog')).toBeNull();
+    // White space compares loosely: the plain-text export puts a blank line between paragraphs.
+    expect(anchorsForQuote(fragment, 'a cat\n\nsat')).not.toBeNull();
+    expect(anchorsForQuote(fragment, '  and   a ')).not.toBeNull();
     expect(anchorsForQuote(fragment, '\n')).toBeNull();
   });
 
