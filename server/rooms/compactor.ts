@@ -8,8 +8,8 @@ import { buildDoc } from './build-doc';
 /** Compact once the log has grown past the snapshot and this floor (small logs load fast anyway). */
 export const MIN_LOG_BYTES_TO_COMPACT = 64 * 1024;
 
-export function shouldCompact(logBytes: number, snapshotBytes: number): boolean {
-  return logBytes >= MIN_LOG_BYTES_TO_COMPACT && logBytes > snapshotBytes;
+export function shouldCompact(logBytes: number, snapshotBytes: number, minLogBytes = MIN_LOG_BYTES_TO_COMPACT): boolean {
+  return logBytes >= minLogBytes && logBytes > snapshotBytes;
 }
 
 export interface CompactorOptions {
@@ -18,6 +18,8 @@ export interface CompactorOptions {
   readonly metrics: Metrics;
   /** Called when a compaction of `docId` has finished, whatever its outcome (its room may now unload). */
   readonly onSettled: (docId: DocId) => void;
+  /** The floor below which a log is never compacted (default MIN_LOG_BYTES_TO_COMPACT; the simulation lowers it). */
+  readonly minLogBytes?: number;
 }
 
 interface LogSize {
@@ -60,7 +62,7 @@ export class Compactor {
     const size = this.sizes.get(docId);
     if (!size) return;
     size.logBytes += bytes;
-    if (this.running.has(docId) || !shouldCompact(size.logBytes, size.snapshotBytes)) return;
+    if (this.running.has(docId) || !shouldCompact(size.logBytes, size.snapshotBytes, this.options.minLogBytes)) return;
     this.start(docId, async () => {
       const stored = await this.options.log.load(docId);
       if (stored.updates.length === 0) return null;
@@ -77,7 +79,7 @@ export class Compactor {
    */
   built(docId: DocId, doc: Y.Doc, throughSeq: number): void {
     const size = this.sizes.get(docId);
-    if (!size || this.running.has(docId) || !shouldCompact(size.logBytes, size.snapshotBytes)) return;
+    if (!size || this.running.has(docId) || !shouldCompact(size.logBytes, size.snapshotBytes, this.options.minLogBytes)) return;
     const snapshot = Y.encodeStateAsUpdate(doc);
     const folded = size.logBytes;
     this.start(docId, async () => ({ snapshot, throughSeq, folded }));

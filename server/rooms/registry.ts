@@ -27,6 +27,8 @@ export interface RegistryOptions {
   readonly committerLimits?: Partial<CommitterLimits>;
   /** Most bytes of frames one room holds while it rebuilds (default 8 MiB). */
   readonly maxHeldBytes?: number;
+  /** Smallest log worth compacting (default 64 KiB); the simulation lowers it to reach compaction with small edits. */
+  readonly minLogBytesToCompact?: number;
 }
 
 const FIRST_CATCH_UP_RETRY_MS = 250;
@@ -77,7 +79,13 @@ export class RoomRegistry {
         this.maybeUnload(docId);
       },
     });
-    this.compactor = new Compactor({ log: options.log, logger: options.logger, metrics: options.metrics, onSettled: (docId) => this.maybeUnload(docId) });
+    this.compactor = new Compactor({
+      log: options.log,
+      logger: options.logger,
+      metrics: options.metrics,
+      minLogBytes: options.minLogBytesToCompact,
+      onSettled: (docId) => this.maybeUnload(docId),
+    });
   }
 
   /** Loads the room (once) and adds the peer; if the peer went away meanwhile, returns null. */
