@@ -52,6 +52,8 @@ export class ServerPeer implements Peer {
 export class RoomRegistry {
   private readonly rooms = new Map<DocId, Room>();
   private readonly loading = new Map<DocId, Promise<Room>>();
+  /** Joins waiting for their room, per document: it may not unload under them. */
+  private readonly joining = new Map<DocId, number>();
   private readonly unsubscribes = new Map<DocId, () => void>();
   /** Documents whose catch-up after a bus gap has not succeeded yet. */
   private readonly stale = new Set<DocId>();
@@ -90,7 +92,17 @@ export class RoomRegistry {
 
   /** Loads the room (once) and adds the peer; if the peer went away meanwhile, returns null. */
   async join(docId: DocId, peer: Peer, isOpen: () => boolean): Promise<Room | null> {
-    const room = await this.open(docId);
+    // Counted while waiting, so that one join giving up cannot unload the room another is about
+    // to enter (found by the simulation, tests/sim/regressions.test.ts).
+    this.joining.set(docId, (this.joining.get(docId) ?? 0) + 1);
+    let room: Room;
+    try {
+      room = await this.open(docId);
+    } finally {
+      const left = this.joining.get(docId)! - 1;
+      if (left > 0) this.joining.set(docId, left);
+      else this.joining.delete(docId);
+    }
     if (!isOpen() || this.closed) {
       this.maybeUnload(docId);
       return null;
@@ -277,7 +289,7 @@ export class RoomRegistry {
 
   private maybeUnload(docId: DocId): void {
     const room = this.rooms.get(docId);
-    if (!room || !room.isIdle() || this.committer.hasPending(docId) || this.compactor.isBusy(docId)) return;
+    if (!room || !room.isIdle() || this.joining.has(docId) || this.committer.hasPending(docId) || this.compactor.isBusy(docId)) return;
     this.rooms.delete(docId);
     this.unsubscribes.get(docId)?.();
     this.unsubscribes.delete(docId);
