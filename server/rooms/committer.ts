@@ -87,7 +87,12 @@ export class Committer {
   /** Whether an update of `bytes` would be accepted now for `docId`. */
   canAccept(docId: DocId, bytes: number): boolean {
     const docBytes = this.queues.get(docId)?.bytes ?? 0;
-    return this.queuedBytes + bytes <= this.limits.maxQueuedBytes && docBytes + bytes <= this.limits.maxQueuedBytesPerDoc;
+    // One update larger than a limit still gets in once nothing is queued ahead of it: its
+    // sender resends the same update after every refusal, so refusing it then would refuse it
+    // forever (found by the simulation, tests/sim/regressions.test.ts). Frames bound its size.
+    const fitsDoc = docBytes === 0 || docBytes + bytes <= this.limits.maxQueuedBytesPerDoc;
+    const fitsTotal = this.queuedBytes === 0 || this.queuedBytes + bytes <= this.limits.maxQueuedBytes;
+    return fitsDoc && fitsTotal;
   }
 
   /** Queues an update; false (and nothing queued) when the backlog is full. */

@@ -1,3 +1,4 @@
+import './fast-random';
 import { Command, InvalidArgumentError } from 'commander';
 import { replayCommand, runSeed, type SimResult } from './world';
 

@@ -42,7 +42,7 @@ export function drawScenario(gen: prng.PRNG): Scenario {
     instances,
     docs: prng.int32(gen, 1, 3),
     initialClients: prng.int32(gen, 2, 5),
-    actions: prng.int32(gen, 20, 60),
+    actions: prng.int32(gen, 10, 40),
     weather,
     storage: STORAGE[weather],
     bus: { drop: BUS_DROP[weather], maxLatencyMs: prng.int32(gen, 0, 15) },

@@ -1,3 +1,4 @@
+import './fast-random';
 import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
