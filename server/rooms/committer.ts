@@ -122,6 +122,11 @@ export class Committer {
     return this.queues.has(docId);
   }
 
+  /** Nothing queued or being written. */
+  get idle(): boolean {
+    return this.queues.size === 0 && !this.inFlight;
+  }
+
   /** Resolves once everything queued so far is committed. */
   drain(): Promise<void> {
     if (this.queues.size === 0 && !this.inFlight) return Promise.resolve();

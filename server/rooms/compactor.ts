@@ -85,6 +85,11 @@ export class Compactor {
     this.start(docId, async () => ({ snapshot, throughSeq, folded }));
   }
 
+  /** No compaction in flight. */
+  get idle(): boolean {
+    return this.running.size === 0;
+  }
+
   /** Resolves once every compaction in flight has finished (shutdown waits for this). */
   async drain(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running.values());

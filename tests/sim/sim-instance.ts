@@ -166,9 +166,9 @@ export class SimInstance {
     this.state = 'down';
   }
 
-  /** The process is gone: its tasks with it. */
+  /** The process exits: its tasks go with it, and sockets still open (joins that never finished) drop. */
   reap(): void {
     this.options.scheduler.killOwner(this.id);
-    for (const conn of this.connections) conn.markClosed();
+    for (const conn of this.connections) conn.sever();
   }
 }
