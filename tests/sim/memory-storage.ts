@@ -3,7 +3,7 @@ import type { DocLog, StoredDoc, UpdateEntry } from '../../server/storage/doc-lo
 import { DocExistsError, type LinkRecord, type LinkStore } from '../../server/storage/link-store';
 import type { Storage } from '../../server/storage/storage';
 
-interface StoredLog {
+export interface StoredLog {
   snapshot: Uint8Array | null;
   snapshotSeq: number;
   entries: Array<{ seq: number; update: Uint8Array }>;
@@ -16,7 +16,7 @@ interface StoredLog {
  * exactly "applied here", and a crash keeps exactly what was applied.
  */
 export class MemoryDatabase {
-  private readonly logs = new Map<DocId, StoredLog>();
+  protected readonly logs = new Map<DocId, StoredLog>();
   private readonly docs = new Set<DocId>();
   private readonly links = new Map<string, LinkRecord>();
   /** One sequence for every document, like an autoincrement column: commit order per document. */
@@ -86,7 +86,7 @@ export class MemoryDatabase {
     return true;
   }
 
-  private logOf(docId: DocId): StoredLog {
+  protected logOf(docId: DocId): StoredLog {
     let log = this.logs.get(docId);
     if (!log) this.logs.set(docId, (log = { snapshot: null, snapshotSeq: 0, entries: [] }));
     return log;

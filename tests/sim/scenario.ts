@@ -50,7 +50,7 @@ export function drawScenario(gen: prng.PRNG): Scenario {
     committerLimits: tightBacklog
       ? { maxQueuedBytesPerDoc: perDoc, maxQueuedBytes: perDoc * 2, maxBatchBytes: prng.int32(gen, 100, 2_000) }
       : { maxBatchBytes: prng.int32(gen, 200, 64_000) },
-    minLogBytesToCompact: prng.int32(gen, 200, 3_000),
+    minLogBytesToCompact: prng.int32(gen, 100, 2_000),
     crashRate: weather === 'calm' ? 0 : 0.03,
     shutdownRate: weather === 'calm' ? 0.01 : 0.02,
     shutdownOnCompaction: weather === 'calm' ? 0.05 : 0.15,

@@ -3,6 +3,7 @@ import { CloseCode } from '../../lib/protocol';
 import { checkKey, type AccessDecision } from '../../server/access/access';
 import type { Logger } from '../../server/logger';
 import type { Metrics } from '../../server/metrics';
+import type { DocLog } from '../../server/storage/doc-log';
 import { ProtocolError, decodeClientFrame, encodePermissionDenied } from '../../server/protocol/frames';
 import type { CommitterLimits } from '../../server/rooms/committer';
 import { RoomRegistry } from '../../server/rooms/registry';
@@ -22,6 +23,8 @@ export interface InstanceOptions {
   readonly id: string;
   readonly scheduler: SimScheduler;
   readonly storage: SimStorage;
+  /** The log the registry writes to: `storage.log`, or a test's wrapper around it. */
+  readonly log: DocLog;
   readonly hub: SimBusHub;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -49,7 +52,7 @@ export class SimInstance {
     const scheduler = options.scheduler.schedulerFor(options.id);
     this.flusher = new OutboxFlusher(scheduler.soon);
     this.registry = new RoomRegistry({
-      log: options.storage.log,
+      log: options.log,
       links: options.storage.links,
       bus: options.hub.connect(options.id),
       logger: options.logger,

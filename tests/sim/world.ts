@@ -6,7 +6,7 @@ import type { Role } from '../../lib/roles';
 import { hashKey } from '../../server/access/keys';
 import type { Logger } from '../../server/logger';
 import { createMetrics, type Metrics } from '../../server/metrics';
-import type { UpdateEntry } from '../../server/storage/doc-log';
+import type { DocLog, UpdateEntry } from '../../server/storage/doc-log';
 import { randomEdit } from './edits';
 import { coldLoad, contains, coversStateVector, difference, holdsAnythingOf } from './invariants';
 import { MemoryDatabase } from './memory-storage';
@@ -25,6 +25,8 @@ export interface SimOptions {
   readonly verbose?: boolean;
   /** The database the run uses; a test may pass one with a deliberate bug. */
   readonly database?: () => MemoryDatabase;
+  /** Wraps the log each server instance uses; a test may wrap it in a deliberate bug. */
+  readonly wrapLog?: (log: DocLog, instance: { readonly scheduler: SimScheduler; readonly id: string }) => DocLog;
 }
 
 export interface SimResult {
@@ -105,7 +107,7 @@ class World implements ClientWorld {
 
   constructor(
     readonly seed: number,
-    options: SimOptions,
+    private readonly options: SimOptions,
   ) {
     this.gen = prng.create(seed);
     this.scenario = drawScenario(this.gen);
@@ -156,7 +158,11 @@ class World implements ClientWorld {
     this.note(`${client.name} #${connId} connects to ${instance.id} (${role})`);
     const arrives = prng.int32(this.gen, 0, latency);
     this.scheduler.at(arrives, instance.id, 'accept', () => void instance.accept(conn, docId, key));
-    this.scheduler.at(arrives, WORLD, 'open', () => client.receive(connId, { kind: 'open' }));
+    this.scheduler.at(arrives, WORLD, 'open', () => {
+      // A process that died before it took the connection refuses it.
+      if (instance.connections.has(conn)) client.receive(connId, { kind: 'open' });
+      else client.receive(connId, { kind: 'close', code: 1006, reason: 'connection refused' });
+    });
     return { id: connId, send: (item) => toServer.send(item) };
   }
 
@@ -251,6 +257,7 @@ class World implements ClientWorld {
       id,
       scheduler: this.scheduler,
       storage,
+      log: this.options.wrapLog?.(storage.log, { scheduler: this.scheduler, id }) ?? storage.log,
       hub: this.hub,
       logger: this.logger(id),
       metrics: metrics(),
@@ -334,11 +341,22 @@ class World implements ClientWorld {
     if (roll < crashRate) return this.crash(prng.int32(this.gen, 0, this.slots.length - 1));
     if (roll < crashRate + shutdownRate) return this.shutdown(prng.int32(this.gen, 0, this.slots.length - 1));
     const r = prng.real53(this.gen);
-    if (r < 0.5) {
+    if (r < 0.35) {
+      const client = pickFrom(editors);
+      if (client) this.edit(client);
+    } else if (r < 0.5) {
+      // Typing: a burst of edits a few milliseconds apart, so commits queue behind each other
+      // and race whatever compaction they start.
       const client = pickFrom(editors);
       if (!client) return;
-      const what = randomEdit(client.doc, this.gen);
-      this.note(`${client.name} edits (${what})`);
+      const edits = prng.int32(this.gen, 3, 12);
+      let at = 0;
+      for (let i = 0; i < edits; i++) {
+        at += prng.int32(this.gen, 1, 30);
+        this.scheduler.at(at, WORLD, 'typing', () => {
+          if (!client.left) this.edit(client);
+        });
+      }
     } else if (r < 0.62) {
       const client = pickFrom(live);
       client?.setCursor(prng.int32(this.gen, 0, 100));
@@ -366,6 +384,11 @@ class World implements ClientWorld {
         this.note('storage storm ends');
       });
     }
+  }
+
+  private edit(client: SimClient): void {
+    const what = randomEdit(client.doc, this.gen);
+    this.note(`${client.name} edits (${what})`);
   }
 
   /** Kills a server process (rule I2 is checked right after: nothing anybody saw is lost). */
