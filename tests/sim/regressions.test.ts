@@ -3,27 +3,31 @@ import { describe, expect, it } from 'vitest';
 import { replayCommand, runSeed } from './world';
 
 /**
- * Every seed that ever failed, with what it found. A core bug's seed fails again if the fix is
- * undone (checked when it was added); a harness bug's seed keeps the harness honest.
+ * Every seed that ever failed, with what it found. For each core bug, the last three seeds listed
+ * fail again with the harness as it is now if the fix is undone (the earlier ones found it with
+ * an earlier harness); a harness bug's seed keeps the harness honest.
  */
 const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   // Core: a join that gave up (its client left while the document loaded) unloaded the room that
   // another join of the same load was about to enter; that client then edited a dead room whose
   // commits were never relayed (rules L1, L2, I1).
-  { seed: 3, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
   { seed: 41, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
-  { seed: 75, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
-  { seed: 113, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
+  { seed: 31, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
+  { seed: 82, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
+  { seed: 116, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
   // Core: one update larger than the per-document backlog limit (a client's offline work, sent as
   // its sync step 2) was refused with 4500 on every reconnect, forever (rule D4).
   { seed: 133, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
-  { seed: 250, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
-  { seed: 335, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
-  { seed: 388, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
+  { seed: 200, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
+  { seed: 286, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
+  { seed: 326, found: 'core: an update over the backlog limit was refused forever (D4, I1)' },
   // Core: shutdown drained the committer and the compactor side by side, so a compaction started
   // by the last commits was still running when storage closed (rule D8).
   { seed: 261, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
   { seed: 409, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
+  { seed: 60, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
+  { seed: 110, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
+  { seed: 171, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
   // Harness: Y.Map key order differs between replicas; the comparison now sorts keys.
   { seed: 14, found: 'harness: replicas compared with map keys in arrival order' },
   { seed: 28, found: 'harness: replicas compared with map keys in arrival order' },
