@@ -389,13 +389,21 @@ export class Room {
     if (this.waiting.size > 0) this.retryWaiting();
   }
 
-  private integrateFromPeer(doc: Y.Doc, peer: Peer, received: Uint8Array, receivedAt: number): void {
+  /** False, with the peer closed, if the backlog is full (D4): then nothing was integrated. */
+  private integrateFromPeer(doc: Y.Doc, peer: Peer, received: Uint8Array, receivedAt: number): boolean {
     let update = received;
     if (!canEdit(peer.role)) {
       // A comment-only key: whatever is outside the comments is taken out first (rule C1).
       const scoped = limitToComments(doc, received);
       if (scoped.dropped > 0) this.deps.metrics.updatesDropped.inc({ reason: 'outside-comments' });
       update = scoped.update;
+    }
+    // Checked again here, not only on arrival: an update that waited for its dependencies (D9)
+    // is integrated later, when the backlog may be full. Integrated but not queued, it would
+    // never be committed and would block every commit after it (found by the simulation).
+    if (!this.deps.committer.canAccept(this.docId, update.length)) {
+      peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
+      return false;
     }
     if (!this.integrate(doc, update, peer, true)) {
       this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
@@ -410,6 +418,7 @@ export class Room {
     };
     this.deps.committer.enqueue(pending);
     this.inflight.push(pending);
+    return true;
   }
 
   private wait(peer: Peer, update: Uint8Array, receivedAt: number): void {
@@ -438,7 +447,11 @@ export class Room {
         entry.bytes = entry.updates.reduce((sum, item) => sum + item.update.length, 0);
         if (entry.updates.length === 0) this.waiting.delete(peer);
         try {
-          for (const item of ready) this.integrateFromPeer(doc, peer, item.update, item.receivedAt);
+          for (const item of ready) {
+            if (this.integrateFromPeer(doc, peer, item.update, item.receivedAt)) continue;
+            this.waiting.delete(peer);
+            break;
+          }
         } catch (error) {
           this.waiting.delete(peer);
           peer.close(CloseCode.BadRequest, error instanceof ProtocolError ? error.message : 'internal error');
