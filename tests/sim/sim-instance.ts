@@ -75,6 +75,8 @@ export class SimInstance {
   /** A connection was opened to this instance: check its key, join its room, then read its frames. */
   async accept(conn: ServerConnection, docId: DocId, key: string): Promise<void> {
     const { storage, scheduler } = this.options;
+    // The client may have hung up before its connection reached the server.
+    if (!conn.isOpen) return;
     this.connections.add(conn);
     let decision: AccessDecision;
     try {
@@ -138,8 +140,9 @@ export class SimInstance {
 
   /** The socket's 'close' event: the client went, or the server's close finished. */
   closed(conn: ServerConnection): void {
-    if (this.state === 'down' || !this.connections.delete(conn)) return;
+    if (this.state === 'down') return;
     conn.markClosed();
+    if (!this.connections.delete(conn)) return;
     if (conn.room) this.registry.leave(conn.room, conn);
   }
 

@@ -98,8 +98,18 @@ class World implements ClientWorld {
   /** Everything storage ever committed, per document, applied as it committed (what no compaction may lose). */
   private readonly durable = new Map<DocId, Y.Doc>();
   private readonly failedUpdates = new WeakSet<Uint8Array>();
+  /** Appends that committed but were reported failed, until their instance commits them again. */
+  private readonly ambiguous = new Map<Uint8Array, { docId: DocId; instance: string }>();
+  /**
+   * Updates that are durable but that no instance will ever publish: committed by a process that
+   * died before it heard so. Other instances' clients miss them until their room reloads
+   * (a known gap, see tests/sim/README.md).
+   */
+  private readonly unpublished = new Map<DocId, Uint8Array[]>();
   private storageFaults: StorageFaults;
   private busDrop: number;
+  /** Faults have stopped for good (the settling phase). */
+  private healed = false;
   /** Clients that always connect to one instance (the presence probes). */
   private readonly pinned = new Map<SimClient, number>();
   private nextConnId = 0;
@@ -279,10 +289,42 @@ class World implements ClientWorld {
     if (outcome === 'ambiguous') this.reach('commit-ambiguous');
     let retried = false;
     for (const entry of entries) {
+      if (outcome === 'ambiguous') this.ambiguous.set(entry.update, { docId: entry.docId, instance: id });
+      else this.ambiguous.delete(entry.update);
+      if (outcome === 'crash') this.neverPublished(entry.docId, entry.update);
       if (this.failedUpdates.has(entry.update)) retried = true;
       Y.applyUpdate(this.durableDoc(entry.docId), entry.update);
     }
     if (retried) this.reach('commit-retried');
+  }
+
+  private neverPublished(docId: DocId, update: Uint8Array): void {
+    const list = this.unpublished.get(docId) ?? [];
+    list.push(update);
+    this.unpublished.set(docId, list);
+  }
+
+  /** A process is gone: what it committed without knowing will never be published. */
+  private forgetInstance(id: string): void {
+    for (const [update, info] of this.ambiguous) {
+      if (info.instance !== id) continue;
+      this.ambiguous.delete(update);
+      this.neverPublished(info.docId, update);
+    }
+  }
+
+  /** Whether `replica` lacks nothing of `cold` but updates no instance will ever publish (the known gap). */
+  private onlyLacksUnpublished(replica: Y.Doc, cold: Y.Doc, docId: DocId): boolean {
+    const updates = this.unpublished.get(docId);
+    if (!updates) return false;
+    const completed = new Y.Doc();
+    try {
+      Y.applyUpdate(completed, Y.encodeStateAsUpdate(replica));
+      for (const update of updates) Y.applyUpdate(completed, update);
+      return difference(completed, cold) === null;
+    } finally {
+      completed.destroy();
+    }
   }
 
   private logger(instanceId: string): Logger {
@@ -380,6 +422,7 @@ class World implements ClientWorld {
       this.storageFaults = { ...this.scenario.storage, appendFail: 0.6, loadFail: 0.5, stall: 0.3, maxStallMs: Math.max(this.scenario.storage.maxStallMs, 2_000) };
       this.note('storage storm begins');
       this.scheduler.at(prng.int32(this.gen, 200, 3_000), WORLD, 'storm ends', () => {
+        if (this.healed) return;
         this.storageFaults = this.scenario.storage;
         this.note('storage storm ends');
       });
@@ -399,6 +442,7 @@ class World implements ClientWorld {
     this.reach('crash');
     this.note(`${instance.id} is killed`);
     instance.crash();
+    this.forgetInstance(instance.id);
     this.checkDurable('after a crash');
     this.scheduler.at(prng.int32(this.gen, 100, 3_000), WORLD, 'restart', () => this.startInstance(index));
   }
@@ -415,6 +459,7 @@ class World implements ClientWorld {
         this.fail(`D8: ${instance.id} finished shutting down with storage writes in flight`);
       }
       instance.exit();
+      this.forgetInstance(instance.id);
       this.scheduler.at(0, WORLD, 'exit', () => {
         instance.reap();
         this.scheduler.at(prng.int32(this.gen, 100, 3_000), WORLD, 'restart', () => this.startInstance(index));
@@ -426,6 +471,7 @@ class World implements ClientWorld {
 
   private async settle(): Promise<void> {
     this.note('faults stop');
+    this.healed = true;
     this.storageFaults = HEALTHY_STORAGE;
     this.busDrop = 0;
     await this.scheduler.runUntil(this.scheduler.now() + SETTLE_MS);
@@ -452,7 +498,12 @@ class World implements ClientWorld {
           continue;
         }
         const diff = difference(client.doc, cold);
-        if (diff) this.fail(`I1: ${client.name} and a cold load of ${docId} differ: ${diff}`);
+        if (diff && this.onlyLacksUnpublished(client.doc, cold, docId)) {
+          this.reach('known-unpublished-commit');
+          this.note(`KNOWN ${client.name} lacks updates committed by a process that died before publishing them`);
+        } else if (diff) {
+          this.fail(`I1: ${client.name} and a cold load of ${docId} differ: ${diff}`);
+        }
       }
       for (const viewer of this.clients) {
         if (!viewer.options.editsAnyway || viewer.options.docId !== docId) continue;
@@ -500,8 +551,10 @@ class World implements ClientWorld {
       if (JSON.stringify(shown) !== JSON.stringify(expected)) {
         this.fail(`I4: ${probe.name} is shown presence of ${JSON.stringify(shown)}, but ${JSON.stringify(expected)} are connected`);
       }
-      const diff = difference(probe.doc, this.clients.find((c) => !c.left && c.options.docId === probe.options.docId && !c.options.editsAnyway)?.doc ?? probe.doc);
-      if (diff) this.fail(`I1: ${probe.name} differs from the other replicas: ${diff}`);
+      const cold = coldLoad(this.db, probe.options.docId);
+      const diff = difference(probe.doc, cold);
+      if (diff && !this.onlyLacksUnpublished(probe.doc, cold, probe.options.docId)) this.fail(`I1: ${probe.name} differs from a cold load: ${diff}`);
+      cold.destroy();
       probe.leave();
     }
   }
