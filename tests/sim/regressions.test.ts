@@ -28,6 +28,21 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   { seed: 60, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
   { seed: 110, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
   { seed: 171, found: 'core: shutdown returned under a compaction its last commit started (D8)' },
+  // Core: an update that waited for content the server lacked (D9) was integrated once that
+  // content came, without checking the backlog; when it was full the update was never queued, so
+  // it was never committed and every later commit of the document failed to match (rule D4).
+  { seed: 215, found: 'core: a waiting update integrated without room in the backlog (D4, D9, I1)' },
+  { seed: 389, found: 'core: a waiting update integrated without room in the backlog (D4, D9, I1)' },
+  { seed: 577, found: 'core: a waiting update integrated without room in the backlog (D4, D9, I1)' },
+  { seed: 588, found: 'core: a waiting update integrated without room in the backlog (D4, D9, I1)' },
+  { seed: 632, found: 'core: a waiting update integrated without room in the backlog (D4, D9, I1)' },
+  // Known gap, reported as such: a process died between committing and publishing (README).
+  { seed: 382, found: 'known gap: updates committed by a process that died before publishing them' },
+  // Harness: a client hang-up that reached the server before its accept left a connection open.
+  { seed: 619, found: 'harness: a hang-up that arrived before the accept' },
+  // Harness: a storage storm that ended after faults had stopped brought them back.
+  { seed: 734, found: 'harness: a storm outlived the end of faults' },
+  { seed: 913, found: 'harness: a storm outlived the end of faults' },
   // Harness: Y.Map key order differs between replicas; the comparison now sorts keys.
   { seed: 14, found: 'harness: replicas compared with map keys in arrival order' },
   { seed: 28, found: 'harness: replicas compared with map keys in arrival order' },
