@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DocId } from '../../lib/doc-id';
 import { Presence } from '../../server/rooms/presence';
 import type { DocLog } from '../../server/storage/doc-log';
-import { DEFAULT_SEEDS, runCampaign } from './campaign';
+import { CAMPAIGN_TIMEOUT_MS, DEFAULT_SEEDS, runCampaign } from './campaign';
 import { MemoryDatabase } from './memory-storage';
 import type { SimScheduler } from './sim-scheduler';
 import { runSeed, type SimOptions } from './world';
@@ -54,17 +54,17 @@ describe('the simulation catches injected bugs', () => {
   it('a compaction that deletes one entry too many (rules D7, I1)', async () => {
     const { failure } = await findAndReplay({ database: () => new OffByOneCompaction() });
     expect(failure).toMatch(/I1|I2/);
-  });
+  }, CAMPAIGN_TIMEOUT_MS);
 
   it('an update relayed before its commit, lost to a crash or a failed write (rules D1, I2)', async () => {
     const { failure } = await findAndReplay({ wrapLog: acknowledgeBeforeCommit });
     expect(failure).toMatch(/I1|I2|D2/);
-  });
+  }, CAMPAIGN_TIMEOUT_MS);
 
   it('a presence entry never pruned when its connection leaves (rules P7, I4)', async () => {
     vi.spyOn(Presence.prototype, 'release').mockImplementation(() => []);
     const { failure } = await findAndReplay({});
     expect(failure).toMatch(/I4/);
-  });
+  }, CAMPAIGN_TIMEOUT_MS);
 });
 

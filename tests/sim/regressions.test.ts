@@ -1,5 +1,6 @@
 import './fast-random';
 import { describe, expect, it } from 'vitest';
+import { CAMPAIGN_TIMEOUT_MS } from './campaign';
 import { replayCommand, runSeed } from './world';
 
 /**
@@ -59,6 +60,6 @@ describe('simulation regressions (rules I1–I4)', () => {
     it(`seed ${seed}: ${found}`, async () => {
       const result = await runSeed(seed);
       expect(result.failures, `replay: ${replayCommand(seed)}`).toEqual([]);
-    });
+    }, CAMPAIGN_TIMEOUT_MS);
   }
 });

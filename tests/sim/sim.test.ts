@@ -1,6 +1,6 @@
 import './fast-random';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEEDS, PROMISED_PATHS, runCampaign, type CampaignResult } from './campaign';
+import { CAMPAIGN_TIMEOUT_MS, DEFAULT_SEEDS, PROMISED_PATHS, runCampaign, type CampaignResult } from './campaign';
 import { runSeed } from './world';
 
 /**
@@ -18,13 +18,13 @@ describe('simulation', () => {
       expect(second.hash, `seed ${seed}`).toBe(first.hash);
       expect(second.events).toBe(first.events);
     }
-  });
+  }, CAMPAIGN_TIMEOUT_MS);
 
   let campaign: CampaignResult;
   it(`I1 replicas equal cold loads, I2 nothing received is lost to a crash, I3 view edits never land, I4 memory drains: seeds 1–${HALF}`, async () => {
     campaign = await runCampaign(1, HALF);
     expect(campaign.failures).toEqual([]);
-  });
+  }, CAMPAIGN_TIMEOUT_MS);
 
   it('reaches every fault path the README promises over these seeds', () => {
     const missing = PROMISED_PATHS.filter((path) => !(campaign.coverage[path]! > 0));
