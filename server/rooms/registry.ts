@@ -47,17 +47,26 @@ export class ServerPeer implements Peer {
   close(): void {}
 }
 
-/** The names of the people whose updates these are (the server's own changes have none). */
-function authorsOf(room: Room, updates: readonly PendingUpdate[]): string[] {
+/** `Y.encodeStateAsUpdate` of nothing: no structs, no deletions. */
+const EMPTY_UPDATE_BYTES = 2;
+
+/**
+ * The names of the people whose updates these are (the server's own changes have none), or null
+ * if none of them changed anything: stock clients send an empty update after syncing.
+ */
+function authorsOf(room: Room, updates: readonly PendingUpdate[]): string[] | null {
   const names: string[] = [];
+  let changed = false;
   let last: Peer | null = null;
-  for (const { origin } of updates) {
+  for (const { origin, update } of updates) {
+    if (update.length <= EMPTY_UPDATE_BYTES) continue;
+    changed = true;
     if (origin === last || origin instanceof ServerPeer) continue;
     last = origin;
     const name = room.authorName(origin);
     if (name !== null) names.push(name);
   }
-  return names;
+  return changed ? names : null;
 }
 
 /**
@@ -94,7 +103,8 @@ export class RoomRegistry {
         const now = performance.now();
         for (const pending of updates) options.metrics.fanoutLatency.observe((now - pending.receivedAt) / 1000);
         this.compactor.grew(docId, bytes);
-        if (this.versioner) this.versioner.changed(docId, authorsOf(room, updates));
+        const authors = this.versioner ? authorsOf(room, updates) : null;
+        if (authors) this.versioner?.changed(docId, authors);
         this.maybeUnload(docId);
       },
     });
