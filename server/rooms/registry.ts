@@ -47,19 +47,16 @@ export class ServerPeer implements Peer {
   close(): void {}
 }
 
-/** `Y.encodeStateAsUpdate` of nothing: no structs, no deletions. */
-const EMPTY_UPDATE_BYTES = 2;
-
 /**
  * The names of the people whose updates these are (the server's own changes have none), or null
- * if none of them changed anything: stock clients send an empty update after syncing.
+ * if none of them changed anything (stock clients re-send what the server has after syncing).
  */
 function authorsOf(room: Room, updates: readonly PendingUpdate[]): string[] | null {
   const names: string[] = [];
   let changed = false;
   let last: Peer | null = null;
-  for (const { origin, update } of updates) {
-    if (update.length <= EMPTY_UPDATE_BYTES) continue;
+  for (const { origin, changedNothing } of updates) {
+    if (changedNothing) continue;
     changed = true;
     if (origin === last || origin instanceof ServerPeer) continue;
     last = origin;

@@ -412,7 +412,19 @@ export class Room {
       if (scoped.dropped > 0) this.deps.metrics.updatesDropped.inc({ reason: 'outside-comments' });
       update = scoped.update;
     }
-    if (!this.integrate(doc, update, peer, true)) {
+    // Yjs emits 'update' only for a transaction that changed something.
+    let changed = false;
+    const noteChange = () => {
+      changed = true;
+    };
+    doc.on('update', noteChange);
+    let integrated: boolean;
+    try {
+      integrated = this.integrate(doc, update, peer, true);
+    } finally {
+      doc.off('update', noteChange);
+    }
+    if (!integrated) {
       this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
       throw new ProtocolError('Yjs update does not apply to this document');
     }
@@ -422,6 +434,7 @@ export class Room {
       update,
       receivedAt,
       savedStateVector: peer.wantsSavedAcks ? Y.encodeStateVector(doc) : null,
+      changedNothing: !changed,
     };
     this.deps.committer.enqueue(pending);
     this.inflight.push(pending);
