@@ -1,6 +1,6 @@
 /**
  * Versions through a real server: stock y-websocket clients and the HTTP API
- * (docs/PROTOCOL.md, rules V1–V7).
+ * (docs/PROTOCOL.md, rules V1–V6).
  */
 import * as prng from 'lib0/prng';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,7 +240,7 @@ function isSubsequence(needle: string, haystack: string): boolean {
   return i === needle.length;
 }
 
-describe('versions and the rest of the document (rules V5, V7)', () => {
+describe('versions and the rest of the document (rule V5)', () => {
   it('compaction of the update log keeps every version readable', async () => {
     const { id, ownerKey, ada, observer } = await documentWritten(['start']);
     const v1 = await nameVersion(url(), id, ownerKey, 'small');
