@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type * as Y from 'yjs';
 import { canEdit, type Role } from '../../lib/roles';
 import { ApiError } from '../_lib/api';
-import { listVersions, nameVersion, type ListedVersion } from '../_lib/versions-api';
+import { listVersions, nameVersion, restoreVersion, type ListedVersion } from '../_lib/versions-api';
 import { RelativeTime } from './relative-time';
 import { VersionView } from './version-view';
 
@@ -41,6 +41,8 @@ export function VersionHistory({
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The last restore made here, undoable by restoring the version that kept the state before it. */
+  const [lastRestore, setLastRestore] = useState<{ beforeId: string; label: string } | null>(null);
   const editable = canEdit(role);
 
   const refresh = useCallback(async () => {
@@ -78,6 +80,20 @@ export function VersionHistory({
     }
   };
 
+  const undoRestore = async () => {
+    if (!lastRestore) return;
+    setBusy(true);
+    try {
+      await restoreVersion(docId, docKey, lastRestore.beforeId);
+      setLastRestore(null);
+      await refresh();
+    } catch (err) {
+      setError(`Could not undo the restore: ${message(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const shown = selected ? versions?.find((v) => v.id === selected) ?? null : null;
 
   return (
@@ -93,7 +109,8 @@ export function VersionHistory({
             versions={versions}
             canRestore={editable}
             onBack={() => setSelected(null)}
-            onRestored={async () => {
+            onRestored={async (beforeId) => {
+              setLastRestore({ beforeId, label: shown.name ?? 'Automatic version' });
               setSelected(null);
               await refresh();
             }}
@@ -125,6 +142,14 @@ export function VersionHistory({
                 Name current version
               </button>
             </form>
+          ) : null}
+          {lastRestore ? (
+            <div className="history-restored" role="status" data-testid="restore-done">
+              <span>Restored “{lastRestore.label}”.</span>
+              <button type="button" className="button" disabled={busy} onClick={() => void undoRestore()} data-testid="restore-undo">
+                Undo restore
+              </button>
+            </div>
           ) : null}
           {error ? <p className="form-error">{error}</p> : null}
           {versions === null ? (

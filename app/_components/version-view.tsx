@@ -32,7 +32,8 @@ export function VersionView({
   versions: ListedVersion[];
   canRestore: boolean;
   onBack: () => void;
-  onRestored: () => Promise<void>;
+  /** Called with the id of the version that keeps the state before the restore. */
+  onRestored: (beforeId: string) => Promise<void>;
 }) {
   const [against, setAgainst] = useState(NONE);
   const [html, setHtml] = useState<string | null>(null);
@@ -68,8 +69,8 @@ export function VersionView({
   const restore = async () => {
     setRestoring(true);
     try {
-      await restoreVersion(docId, docKey, version.id);
-      await onRestored();
+      const before = await restoreVersion(docId, docKey, version.id);
+      await onRestored(before.id);
     } catch (err) {
       setError(`Could not restore: ${err instanceof Error ? err.message : String(err)}`);
       setRestoring(false);

@@ -67,7 +67,7 @@ describe('version history with two people', () => {
     await waitForEditorText(bob.page, 'Testing starts on Monday.');
   }, 90_000);
 
-  it('names a version, compares it after an edit, restores it for everyone, and restores the edit back', async () => {
+  it('names a version, compares it after an edit, restores it for everyone, restores the edit back, and undoes that', async () => {
     await openHistory(alice.page);
     await alice.page.getByTestId('version-name-input').fill('Sent to the client');
     await alice.page.getByTestId('version-name-save').click();
@@ -102,6 +102,11 @@ describe('version history with two people', () => {
     await content.filter({ hasText: 'risky change' }).waitFor();
     await restoreShown(alice.page);
     for (const page of [alice.page, bob.page]) await page.locator('.history-live .tiptap', { hasText: 'Bob adds a risky change.' }).waitFor();
+
+    // A restore made here can be undone from the app: the line goes again, for both.
+    await alice.page.getByTestId('restore-undo').click();
+    await alice.page.getByTestId('restore-done').waitFor({ state: 'detached' });
+    for (const page of [alice.page, bob.page]) await waitForLiveWithout(page, 'risky');
   }, 90_000);
 
   it('a viewer browses and compares, but cannot name or restore', async () => {
@@ -113,6 +118,6 @@ describe('version history with two people', () => {
     expect(await viewer.page.getByTestId('version-restore').count()).toBe(0);
     expect(await viewer.page.getByTestId('version-name-input').count()).toBe(0);
     await viewer.page.getByTestId('version-back').click();
-    await viewer.page.locator('.history-live .tiptap', { hasText: 'risky change' }).waitFor();
+    await viewer.page.locator('.history-live .tiptap', { hasText: 'Testing starts on Monday.' }).waitFor();
   }, 60_000);
 });
