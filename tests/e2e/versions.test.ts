@@ -111,10 +111,11 @@ describe('version history with two people', () => {
 
   it('a viewer browses and compares, but cannot name or restore', async () => {
     await openHistory(viewer.page);
-    await versionItem(viewer.page, 'Sent to the client').click();
-    await viewer.page.getByTestId('version-content').filter({ hasText: 'ship on Friday' }).waitFor();
+    // The version kept before the first restore still has Bob's line; the current document (after the undo) does not.
+    await versionItem(viewer.page, /^Before restoring “Sent to the client”$/).click();
+    await viewer.page.getByTestId('version-content').filter({ hasText: 'risky change' }).waitFor();
     await viewer.page.getByTestId('version-compare').selectOption('current');
-    await viewer.page.getByTestId('version-content').locator('[data-diff="added"]').first().waitFor();
+    await viewer.page.getByTestId('version-content').locator('[data-diff="removed"]', { hasText: 'Bob adds a risky change.' }).waitFor();
     expect(await viewer.page.getByTestId('version-restore').count()).toBe(0);
     expect(await viewer.page.getByTestId('version-name-input').count()).toBe(0);
     await viewer.page.getByTestId('version-back').click();
