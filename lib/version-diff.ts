@@ -134,8 +134,3 @@ export function diffDocuments(before: PMJson, after: PMJson, renderBlock: Render
   flushChanges();
   return html;
 }
-
-/** Whether two documents differ at all. */
-export function documentsDiffer(before: PMJson, after: PMJson): boolean {
-  return JSON.stringify(before) !== JSON.stringify(after);
-}
