@@ -137,6 +137,29 @@ describe('automatic versions (rule V3)', () => {
   });
 });
 
+describe('automatic versions on a running server (rule V3)', () => {
+  it('after a pause in editing (VERSION_PAUSE_SECONDS), while the writer stays connected', async () => {
+    const server = await startServer({ config: { versionPauseSeconds: 1 } });
+    try {
+      const { id, ownerKey } = await createDoc(server.url);
+      const ada = connectClient(server.wsUrl, id, ownerKey);
+      try {
+        ada.provider.awareness.setLocalStateField('user', { name: 'Ada' });
+        await waitFor(() => ada.provider.synced, 'Ada synced');
+        writeParagraphs(ada.doc, ['paused here']);
+        await waitForAsync(async () => (await listVersions(server.url, id, ownerKey)).length === 1, 'a version after the pause');
+        const [version] = await listVersions(server.url, id, ownerKey);
+        expect(version).toMatchObject({ name: null, authors: ['Ada'] });
+        expect(await readVersion(server.url, id, ownerKey, version!.id, 'text')).toBe('paused here\n');
+      } finally {
+        ada.destroy();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('restoring (rule V6)', () => {
   it('the live document becomes the version for everyone, what two people type during and after lands on top, all converge, and the state before is kept', async () => {
     const { seed, gen } = seededRandom('restore while typing');

@@ -112,4 +112,12 @@ describe('automatic versions (rule V3)', () => {
     expect(taken).toEqual([]);
     expect(versioner.claim(doc)).toEqual([]);
   });
+
+  it('on shutdown, drain takes every pending version and waits for them', async () => {
+    const { taken, versioner } = setUp();
+    versioner.changed(doc, ['Ada']);
+    versioner.changed('doc_two' as DocId, ['Grace']);
+    await versioner.drain();
+    expect(taken.map((t) => t.authors)).toEqual([['Ada'], ['Grace']]);
+  });
 });
