@@ -78,7 +78,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           ) : null}
           <StatusBadge status={status} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
-          <button type="button" className="button" aria-pressed={historyOpen} onClick={() => setHistoryOpen((open) => !open)} data-testid="history-button">
+          <button type="button" className="button history-button" aria-pressed={historyOpen} onClick={() => setHistoryOpen((open) => !open)} data-testid="history-button">
             History
           </button>
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
