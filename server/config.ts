@@ -30,6 +30,12 @@ export interface ServerConfig {
   readonly requestsPerMinutePerIp: number;
   /** Documents one address may create per hour. */
   readonly docsPerHourPerIp: number;
+  /** Automatic versions: after this many seconds without changes, and at most this many minutes apart while people type. */
+  readonly versionPauseSeconds: number;
+  readonly versionIntervalMinutes: number;
+  /** Retention of automatic versions: all for this many hours, then one an hour until this many days, then one a day. */
+  readonly versionKeepAllHours: number;
+  readonly versionHourlyDays: number;
 }
 
 export interface LoadConfigOptions {
@@ -123,6 +129,10 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     .addOption(new Option('--max-connections-per-ip <n>', 'open WebSocket connections from one address').env('MAX_CONNECTIONS_PER_IP').argParser(parseCount).default(256))
     .addOption(new Option('--requests-per-minute-per-ip <n>', 'WebSocket upgrades and API requests one address may make per minute').env('REQUESTS_PER_MINUTE_PER_IP').argParser(parseCount).default(600))
     .addOption(new Option('--docs-per-hour-per-ip <n>', 'documents one address may create per hour').env('DOCS_PER_HOUR_PER_IP').argParser(parseCount).default(120))
+    .addOption(new Option('--version-pause-seconds <n>', 'take an automatic version after this many seconds without changes').env('VERSION_PAUSE_SECONDS').argParser(parseCount).default(30))
+    .addOption(new Option('--version-interval-minutes <n>', 'while people keep typing, take an automatic version this often').env('VERSION_INTERVAL_MINUTES').argParser(parseCount).default(5))
+    .addOption(new Option('--version-keep-all-hours <n>', 'keep every automatic version this many hours').env('VERSION_KEEP_ALL_HOURS').argParser(parseCount).default(24))
+    .addOption(new Option('--version-hourly-days <n>', 'then one automatic version an hour until this many days, then one a day').env('VERSION_HOURLY_DAYS').argParser(parseCount).default(7))
     .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .allowUnknownOption(false)
     .helpOption('-h, --help', 'show this help');
@@ -150,6 +160,10 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxConnectionsPerIp: number | string;
     requestsPerMinutePerIp: number | string;
     docsPerHourPerIp: number | string;
+    versionPauseSeconds: number | string;
+    versionIntervalMinutes: number | string;
+    versionKeepAllHours: number | string;
+    versionHourlyDays: number | string;
   }>();
   const count = (v: number | string) => (typeof v === 'number' ? v : parseCount(v));
   return {
@@ -168,5 +182,9 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxConnectionsPerIp: count(o.maxConnectionsPerIp),
     requestsPerMinutePerIp: count(o.requestsPerMinutePerIp),
     docsPerHourPerIp: count(o.docsPerHourPerIp),
+    versionPauseSeconds: count(o.versionPauseSeconds),
+    versionIntervalMinutes: count(o.versionIntervalMinutes),
+    versionKeepAllHours: count(o.versionKeepAllHours),
+    versionHourlyDays: count(o.versionHourlyDays),
   };
 }

@@ -16,6 +16,7 @@ import { ShareDialog } from './share-dialog';
 import { StatusBadge } from './status-badge';
 import { TitleField } from './title-field';
 import { useDocumentComments } from './use-document-comments';
+import { VersionHistory } from './version-history';
 
 /** An open document: header (title, status, people, sharing) over the editor. */
 export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
@@ -28,6 +29,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   // Comment keys write too (comments): they are told what is saved like editors.
   const writes = canComment(role);
   const unsaved = writes && status.save.pending > 0;
+  const [historyOpen, setHistoryOpen] = useState(false);
 
   useEffect(() => {
     const shown = title.trim() || 'Untitled';
@@ -76,18 +78,23 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           ) : null}
           <StatusBadge status={status} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
+          <button type="button" className="button history-button" aria-pressed={historyOpen} onClick={() => setHistoryOpen((open) => !open)} data-testid="history-button">
+            History
+          </button>
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
         </div>
       </header>
       {session ? (
-        <CollabEditor
-          key={session.ydoc.guid}
-          ydoc={session.ydoc}
-          provider={session.provider}
-          user={identity}
-          editable={editable}
-          comments={comments}
-        />
+        <VersionHistory open={historyOpen} onClose={() => setHistoryOpen(false)} docId={docId} docKey={docKey} role={role} ydoc={session.ydoc}>
+          <CollabEditor
+            key={session.ydoc.guid}
+            ydoc={session.ydoc}
+            provider={session.provider}
+            user={identity}
+            editable={editable}
+            comments={comments}
+          />
+        </VersionHistory>
       ) : (
         <main id="main" className="loading-page" aria-busy="true">
           <div className="spinner" aria-hidden="true" />

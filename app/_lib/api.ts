@@ -34,7 +34,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit & { key?: string } = {}): Promise<T> {
+export async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit & { key?: string } = {}): Promise<T> {
   const headers = new Headers(init.headers);
   if (init.key) headers.set('Authorization', `Bearer ${init.key}`);
   if (init.body) headers.set('Content-Type', 'application/json');
@@ -55,7 +55,7 @@ async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit 
   return parsed.data;
 }
 
-const docPath = (docId: string) => `/api/docs/${encodeURIComponent(docId)}`;
+export const docPath = (docId: string) => `/api/docs/${encodeURIComponent(docId)}`;
 
 export function createDocument(): Promise<z.infer<typeof createdDoc>> {
   return request('/api/docs', createdDoc, { method: 'POST' });

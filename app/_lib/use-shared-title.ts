@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type * as Y from 'yjs';
 import { TITLE_FIELD } from '../../lib/protocol';
-import { diffToSplice } from './text-diff';
+import { diffToSplice } from '../../lib/text-diff';
 
 export const MAX_TITLE_LENGTH = 200;
 

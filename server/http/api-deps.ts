@@ -5,6 +5,7 @@ import type { RoomRegistry } from '../rooms/registry';
 import type { Scheduler } from '../scheduler';
 import type { Storage } from '../storage/storage';
 import type { Admission } from '../transport/admission';
+import type { Versions } from '../versions/versions';
 
 /** What the HTTP routes work with. */
 export interface ApiDeps {
@@ -15,4 +16,5 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly scheduler: Scheduler;
+  readonly versions: Versions;
 }

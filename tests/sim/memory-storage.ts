@@ -2,6 +2,7 @@ import type { DocId } from '../../lib/doc-id';
 import type { DocLog, StoredDoc, UpdateEntry } from '../../server/storage/doc-log';
 import { DocExistsError, type LinkRecord, type LinkStore } from '../../server/storage/link-store';
 import type { Storage } from '../../server/storage/storage';
+import type { VersionStore } from '../../server/storage/version-store';
 
 export interface StoredLog {
   snapshot: Uint8Array | null;
@@ -109,5 +110,10 @@ export function memoryStorage(db: MemoryDatabase): Storage {
     listLinks: async (docId) => db.listLinks(docId),
     revokeLink: async (docId, linkId, at) => db.revokeLink(docId, linkId, at),
   };
-  return { log, links, ping: async () => {}, close: async () => {} };
+  // Versions are not simulated yet (the registry runs without automatic versions); nothing calls these.
+  const notSimulated = async (): Promise<never> => {
+    throw new Error('versions are not simulated');
+  };
+  const versions: VersionStore = { add: notSimulated, list: notSimulated, read: notSimulated, remove: notSimulated, removeAll: notSimulated };
+  return { log, links, versions, ping: async () => {}, close: async () => {} };
 }
