@@ -13,6 +13,7 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   // another join of the same load was about to enter; that client then edited a dead room whose
   // commits were never relayed (rules L1, L2, I1).
   { seed: 41, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
+  { seed: 75, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
   { seed: 31, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
   { seed: 82, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
   { seed: 116, found: 'core: an abandoned join unloaded the room another join was entering (L1, L2, I1)' },
@@ -44,6 +45,8 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   // Harness: a storage storm that ended after faults had stopped brought them back.
   { seed: 734, found: 'harness: a storm outlived the end of faults' },
   { seed: 913, found: 'harness: a storm outlived the end of faults' },
+  // Harness: a compaction during the settling phase could still shut its process down.
+  { seed: 1054, found: 'harness: a shutdown after faults had stopped' },
   // Harness: Y.Map key order differs between replicas; the comparison now sorts keys.
   { seed: 14, found: 'harness: replicas compared with map keys in arrival order' },
   { seed: 28, found: 'harness: replicas compared with map keys in arrival order' },

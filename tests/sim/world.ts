@@ -246,7 +246,7 @@ class World implements ClientWorld {
     const id = `s${index}.${slot.incarnation}`;
     const storage = new SimStorage(this.db, this.scheduler, this.gen, id, () => this.storageFaults, {
       begin: (kind, docId) => {
-        if (kind === 'compact' && prng.real53(this.gen) < this.scenario.shutdownOnCompaction) {
+        if (kind === 'compact' && prng.real53(this.gen) < this.scenario.shutdownOnCompaction && !this.healed) {
           this.scheduler.at(0, WORLD, 'shutdown on compaction', () => this.shutdown(index));
         }
         if (kind !== 'link') this.note(`${id} storage ${kind} ${docId ?? ''} begins`);
