@@ -4,7 +4,6 @@ import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
 import type { Role } from '../../lib/roles';
 import { hashKey } from '../../server/access/keys';
-import type { Logger } from '../../server/logger';
 import { createMetrics, type Metrics } from '../../server/metrics';
 import type { DocLog, UpdateEntry } from '../../server/storage/doc-log';
 import { randomEdit } from './edits';
@@ -16,7 +15,8 @@ import { SimClient, type ClientConnection, type ClientWorld } from './sim-client
 import { SimInstance } from './sim-instance';
 import { Channel, ServerConnection, type ToClient, type ToServer } from './sim-network';
 import { SIM_EPOCH_MS, SimScheduler, WORLD } from './sim-scheduler';
-import { HEALTHY_STORAGE, SimFault, SimStorage, StorageClosed, type StorageFaults } from './sim-storage';
+import { simLogger } from './sim-logger';
+import { HEALTHY_STORAGE, SimStorage, type StorageFaults } from './sim-storage';
 import { Trace } from './trace';
 
 /** Test-only changes to the simulated world, for showing that the simulation catches a bug. */
@@ -51,17 +51,6 @@ const SETTLE_MS = 60_000;
 const PROBE_WAIT_MS = 16_000;
 /** After everybody left: rooms unload, retries and presence sweeps run out. */
 const DRAIN_MS = 40_000;
-
-/** Log messages the core writes when an injected fault hits it; any other warning or error is a finding. */
-const EXPECTED_UNDER_FAULTS = new Set([
-  'commit failed; keeping the updates and retrying',
-  'commit failed; retrying each document alone',
-  'reloading the document failed; retrying',
-  'could not subscribe to the bus',
-  'failed to load document',
-  'failed to catch up after a bus gap; retrying',
-  'compaction failed; the log is kept',
-]);
 
 let sharedMetrics: Metrics | null = null;
 /** One metrics registry per process: the core only writes to it, so runs cannot influence each other through it. */
@@ -269,7 +258,7 @@ class World implements ClientWorld {
       storage,
       log: this.options.wrapLog?.(storage.log, { scheduler: this.scheduler, id }) ?? storage.log,
       hub: this.hub,
-      logger: this.logger(id),
+      logger: simLogger(id, (line) => this.note(line), (message) => this.fail(message)),
       metrics: metrics(),
       committerLimits: this.scenario.committerLimits,
       minLogBytesToCompact: this.scenario.minLogBytesToCompact,
@@ -325,27 +314,6 @@ class World implements ClientWorld {
     } finally {
       completed.destroy();
     }
-  }
-
-  private logger(instanceId: string): Logger {
-    const log =
-      (level: string) =>
-      (objOrMsg: unknown, maybeMsg?: string): void => {
-        const msg = typeof objOrMsg === 'string' ? objOrMsg : (maybeMsg ?? '');
-        const err = typeof objOrMsg === 'object' && objOrMsg !== null ? (objOrMsg as { err?: unknown }).err : undefined;
-        this.note(`${instanceId} log ${level}: ${msg}`);
-        const injected = err instanceof SimFault || err instanceof StorageClosed;
-        if (EXPECTED_UNDER_FAULTS.has(msg) && injected) {
-          if (err instanceof StorageClosed && msg === 'compaction failed; the log is kept') {
-            this.fail(`D8: ${instanceId} closed storage under a compaction still running`);
-          }
-          return;
-        }
-        this.fail(`${instanceId} logged ${level}: ${msg}${err ? ` (${err instanceof Error ? err.stack : String(err)})` : ''}`);
-      };
-    const ignore = () => {};
-    const logger = { error: log('error'), warn: log('warn'), fatal: log('fatal'), info: ignore, debug: ignore, trace: ignore, child: () => logger };
-    return logger as unknown as Logger;
   }
 
   private addClient(): SimClient {
