@@ -47,6 +47,8 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   { seed: 913, found: 'harness: a storm outlived the end of faults' },
   // Harness: a compaction during the settling phase could still shut its process down.
   { seed: 1054, found: 'harness: a shutdown after faults had stopped' },
+  // Harness: storage closing under a compaction after a shutdown whose drain timed out is allowed.
+  { seed: 3605, found: 'harness: D8 checked after a drain that timed out' },
   // Harness: Y.Map key order differs between replicas; the comparison now sorts keys.
   { seed: 14, found: 'harness: replicas compared with map keys in arrival order' },
   { seed: 28, found: 'harness: replicas compared with map keys in arrival order' },

@@ -97,6 +97,8 @@ class World implements ClientWorld {
   private readonly unpublished = new Map<DocId, Uint8Array[]>();
   private storageFaults: StorageFaults;
   private busDrop: number;
+  /** Processes whose shutdown gave up waiting for its drain (allowed after SHUTDOWN_DRAIN_MS). */
+  private readonly timedOut = new Set<string>();
   /** Faults have stopped for good (the settling phase). */
   private healed = false;
   /** Clients that always connect to one instance (the presence probes). */
@@ -258,7 +260,7 @@ class World implements ClientWorld {
       storage,
       log: this.options.wrapLog?.(storage.log, { scheduler: this.scheduler, id }) ?? storage.log,
       hub: this.hub,
-      logger: simLogger(id, (line) => this.note(line), (message) => this.fail(message)),
+      logger: simLogger(id, (line) => this.note(line), (message) => this.fail(message), () => !this.timedOut.has(id)),
       metrics: metrics(),
       committerLimits: this.scenario.committerLimits,
       minLogBytesToCompact: this.scenario.minLogBytesToCompact,
@@ -423,6 +425,7 @@ class World implements ClientWorld {
     this.note(`${instance.id} shuts down`);
     void instance.shutdown().then((drained) => {
       this.note(`${instance.id} drained: ${drained}`);
+      if (!drained) this.timedOut.add(instance.id);
       if (drained && instance.storage.pendingCount('compact') + instance.storage.pendingCount('append') > 0) {
         this.fail(`D8: ${instance.id} finished shutting down with storage writes in flight`);
       }
