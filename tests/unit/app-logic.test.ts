@@ -4,6 +4,7 @@ import { connectionStatus, type ConnectionFacts } from '../../app/_lib/connectio
 import { docIdFromPath, documentLink, readKeyFromHash } from '../../app/_lib/key-fragment';
 import { refusalFromClose } from '../../app/_lib/refusal';
 import { normalizeHref } from '../../app/_lib/safe-href';
+import { FIRST_ANNOUNCEMENT, nextAnnouncement, type AnnouncedStatus, type Announcement } from '../../app/_lib/status-announcement';
 import { diffToSplice } from '../../app/_lib/text-diff';
 
 const base: ConnectionFacts = { browserOnline: true, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
@@ -18,6 +19,37 @@ describe('connectionStatus', () => {
     expect(connectionStatus({ ...base, socket: 'disconnected', everSynced: true })).toBe('reconnecting');
     expect(connectionStatus({ ...base, failures: 1 })).toBe('reconnecting');
     expect(connectionStatus({ ...base, browserOnline: false, socket: 'connected', synced: true })).toBe('offline');
+  });
+});
+
+describe('nextAnnouncement', () => {
+  /** Feeds statuses in order and returns the texts a screen reader would hear (changes only). */
+  function heard(statuses: AnnouncedStatus[]): string[] {
+    let last: Announcement = FIRST_ANNOUNCEMENT;
+    const spoken: string[] = [];
+    for (const status of statuses) {
+      const next = nextAnnouncement(last, status);
+      if (next.text !== last.text) spoken.push(next.text);
+      last = next;
+    }
+    return spoken;
+  }
+  const connected = (pending: number): AnnouncedStatus => ({ connection: 'connected', pending, acknowledged: true });
+
+  it('stays silent while someone types on a live connection', () => {
+    expect(heard([connected(0), connected(1), connected(2), connected(0), connected(1), connected(0)])).toEqual(['Connected']);
+  });
+  it('says when changes wait offline, and when they are saved after reconnecting', () => {
+    const offline = (pending: number): AnnouncedStatus => ({ connection: 'offline', pending, acknowledged: true });
+    const reconnecting: AnnouncedStatus = { connection: 'reconnecting', pending: 3, acknowledged: true };
+    expect(heard([connected(0), offline(0), offline(1), offline(2), offline(3), reconnecting, connected(3), connected(0), connected(1)])).toEqual([
+      'Connected',
+      'Offline',
+      'Offline, changes waiting',
+      'Reconnecting…, changes waiting',
+      'Connected, saving',
+      'Connected, all changes saved',
+    ]);
   });
 });
 
