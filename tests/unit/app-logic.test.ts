@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { connectionStatus, type ConnectionFacts } from '../../app/_lib/connection-status';
 import { docIdFromPath, documentLink, readKeyFromHash } from '../../app/_lib/key-fragment';
 import { refusalFromClose } from '../../app/_lib/refusal';
+import { rovingTarget } from '../../app/_lib/roving-focus';
 import { normalizeHref } from '../../app/_lib/safe-href';
 import { FIRST_ANNOUNCEMENT, nextAnnouncement, type AnnouncedStatus, type Announcement } from '../../app/_lib/status-announcement';
 import { diffToSplice } from '../../app/_lib/text-diff';
@@ -50,6 +51,18 @@ describe('nextAnnouncement', () => {
       'Connected, saving',
       'Connected, all changes saved',
     ]);
+  });
+});
+
+describe('rovingTarget', () => {
+  it('moves with the arrows, wraps at the ends, jumps with Home and End, ignores other keys', () => {
+    expect(rovingTarget('ArrowRight', 0, 3)).toBe(1);
+    expect(rovingTarget('ArrowRight', 2, 3)).toBe(0);
+    expect(rovingTarget('ArrowLeft', 0, 3)).toBe(2);
+    expect(rovingTarget('Home', 2, 3)).toBe(0);
+    expect(rovingTarget('End', 0, 3)).toBe(2);
+    expect(rovingTarget('Tab', 0, 3)).toBeNull();
+    expect(rovingTarget('ArrowRight', 0, 0)).toBeNull();
   });
 });
 
