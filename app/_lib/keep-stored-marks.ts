@@ -6,7 +6,7 @@
  * caret at its relative position). So while someone else types, a toggle would vanish before
  * the next key press. A remote change does not move this person's caret, so the marks they
  * stored are put back. Undo and redo also arrive through the binding; after those, as after any
- * local step, the marks stay dropped.
+ * local step, the marks stay dropped (docs/PROTOCOL.md, rule E1).
  */
 import { Extension } from '@tiptap/core';
 import { isChangeOrigin } from '@tiptap/extension-collaboration';

@@ -2,7 +2,8 @@
  * What the status badge's live region says. The visible badge changes with every keystroke
  * ("1 change waiting", "Saved"); a screen reader should hear only what the person needs to act
  * on: the connection changing, changes waiting while not connected, and those changes being
- * saved once it is back. While connected, a keystroke is saved within milliseconds: silence.
+ * saved once it is back. While connected, a keystroke is saved within milliseconds: silence
+ * (docs/PROTOCOL.md, rule E2).
  */
 import type { ConnectionStatus } from './connection-status';
 

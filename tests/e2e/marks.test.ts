@@ -32,7 +32,7 @@ const MARKS = [
 /** Typing speed of the other person: fast enough that a change arrives between two key presses. */
 const KEY_DELAY_MS = 15;
 
-describe('a pending mark while someone else types', { timeout: 150_000 }, () => {
+describe('a pending mark while someone else types (rule E1)', { timeout: 150_000 }, () => {
   it.each(MARKS)('keeps a $name toggle through remote edits', async (mark) => {
     const alice = await newPerson(browser, `Alice ${mark.name}`);
     const bob = await newPerson(browser, `Bob ${mark.name}`);

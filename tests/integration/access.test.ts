@@ -79,7 +79,7 @@ describe('access by link keys', () => {
     await waitFor(() => fresh.provider.synced && fresh.text.toString() === 'by the editor.', 'a fresh client sees only the editor text');
   });
 
-  it('revoking a link closes its live sockets with 4403 at once (no timer involved) and refuses it afterwards', async () => {
+  it('revoking a link closes its live sockets with 4403 at once (no timer involved) and refuses it afterwards (A5)', async () => {
     // Time stands still: the close can only come from the revocation itself, not from a
     // periodic check, so "within a second" holds on any machine.
     const clock = new ManualClock();
@@ -105,7 +105,7 @@ describe('access by link keys', () => {
     }
   });
 
-  it('an expiring link works until its expiry, then closes with 4403 and is refused', async () => {
+  it('an expiring link works until its expiry, then closes with 4403 and is refused (A3)', async () => {
     const clock = new ManualClock();
     const own = await startServer({ overrides: { scheduler: clock } });
     try {

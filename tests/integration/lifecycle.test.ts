@@ -7,7 +7,7 @@ import { metric } from '../helpers/metrics';
 import { nextEvent, waitFor, waitForAsync } from '../helpers/wait';
 
 describe('document lifecycle', () => {
-  it('unloads documents when their last client leaves, so memory stays bounded', async () => {
+  it('unloads documents when their last client leaves, so memory stays bounded (L2)', async () => {
     const counted = countingStorage(tempDir());
     const server = await startServer({ overrides: { storage: counted.storage } });
     const docs = await Promise.all(Array.from({ length: 50 }, () => createDoc(server.url)));
@@ -25,7 +25,7 @@ describe('document lifecycle', () => {
     await server.stop();
   });
 
-  it('loads a document once for many simultaneous connections', async () => {
+  it('loads a document once for many simultaneous connections (L1)', async () => {
     const counted = countingStorage(tempDir());
     const server = await startServer({ overrides: { storage: counted.storage } });
     const { id, ownerKey } = await createDoc(server.url);

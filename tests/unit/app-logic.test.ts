@@ -23,7 +23,7 @@ describe('connectionStatus', () => {
   });
 });
 
-describe('nextAnnouncement', () => {
+describe('nextAnnouncement (rule E2)', () => {
   /** Feeds statuses in order and returns the texts a screen reader would hear (changes only). */
   function heard(statuses: AnnouncedStatus[]): string[] {
     let last: Announcement = FIRST_ANNOUNCEMENT;
@@ -54,7 +54,7 @@ describe('nextAnnouncement', () => {
   });
 });
 
-describe('rovingTarget', () => {
+describe('rovingTarget (rule E3)', () => {
   it('moves with the arrows, wraps at the ends, jumps with Home and End, ignores other keys', () => {
     expect(rovingTarget('ArrowRight', 0, 3)).toBe(1);
     expect(rovingTarget('ArrowRight', 2, 3)).toBe(0);
