@@ -156,7 +156,9 @@ describe('writing together', { timeout: 150_000 }, () => {
     expect(await editorText(alice.page)).toContain('Bob keeps this line');
     expect(await editorText(bob.page)).toContain('Bob keeps this line');
 
+    await editor(alice.page).focus();
     await alice.page.keyboard.press('ControlOrMeta+Shift+z');
+    await waitForEditorText(alice.page, 'Alice will take this back');
     await waitForEditorText(bob.page, 'Alice will take this back');
   });
 
