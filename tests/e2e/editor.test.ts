@@ -3,7 +3,7 @@
  * browser context per person. One file, one server, one browser: Chromium is the expensive part.
  */
 import type { Browser, Dialog } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson, screenshot, startProduct, type Person, type Product } from './harness';
 import {
   caretToEnd,
@@ -33,6 +33,11 @@ beforeAll(async () => {
   product = await startProduct();
   browser = await launchBrowser();
 }, 240_000);
+
+// Each test's people leave with it: open editors of finished tests would only slow the next ones.
+afterEach(async () => {
+  for (const p of people.splice(0)) await p.context.close().catch(() => undefined);
+});
 
 afterAll(async () => {
   for (const p of people) await p.context.close().catch(() => undefined);

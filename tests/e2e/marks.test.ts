@@ -4,7 +4,7 @@
  * stored for the next character typed. Two people, two browser contexts, typing at once.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson, startProduct, type Person, type Product } from './harness';
 import { caretToEnd, createDocument, createShareLink, editor, editorText, openDocument, waitForEditorText } from './pages';
 
@@ -16,6 +16,11 @@ beforeAll(async () => {
   product = await startProduct();
   browser = await launchBrowser();
 }, 240_000);
+
+// Each test's people leave with it: open editors of finished tests would only slow the next ones.
+afterEach(async () => {
+  for (const p of people.splice(0)) await p.context.close().catch(() => undefined);
+});
 
 afterAll(async () => {
   for (const p of people) await p.context.close().catch(() => undefined);
