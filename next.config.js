@@ -10,6 +10,10 @@ const config = {
   // Pin the workspace root so a lockfile in a parent directory cannot change what gets traced.
   turbopack: { root },
   outputFileTracingRoot: root,
+  // `npm start` runs the sync server and Next.js in one process: server rendering must use the
+  // same yjs module as the server (not a bundled second copy, which breaks yjs's constructor
+  // checks and prints "Yjs was already imported").
+  serverExternalPackages: ['yjs'],
   // `npm test` type-checks the whole repository (tsc --noEmit); the build need not do it again
   // on every first `npm start`.
   typescript: { ignoreBuildErrors: true },

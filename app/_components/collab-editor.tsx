@@ -14,6 +14,7 @@ import { contentExtensions } from '../../lib/content-schema';
 import { CONTENT_FIELD } from '../../lib/protocol';
 import { commentHighlights } from '../_lib/comment-highlights';
 import type { Identity } from '../_lib/identity';
+import { KeepStoredMarks } from '../_lib/keep-stored-marks';
 import { useCommentHighlights } from '../_lib/use-comment-highlights';
 import type { CommentDraft } from './comments-panel';
 import { EditorToolbar } from './editor-toolbar';
@@ -72,6 +73,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
         ...contentExtensions({ openLinksOnClick: !editable }),
         Placeholder.configure({ placeholder: editable ? 'Start writing, or type # for a heading…' : 'This document is empty.' }),
         Collaboration.configure({ document: ydoc, field: CONTENT_FIELD }),
+        KeepStoredMarks,
         CollaborationCaret.configure({ provider, user: userRef.current, render: renderCaret }),
         linkShortcut(() => setLinkRequest((n) => n + 1)),
         commentHighlights((threadId) => activateRef.current(threadId)),

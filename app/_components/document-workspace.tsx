@@ -37,10 +37,6 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
     if (status.localLoaded) rememberDoc(docId, { title: title.trim() });
   }, [docId, title, status.localLoaded]);
 
-  useEffect(() => {
-    session?.provider.awareness.setLocalStateField('user', identity);
-  }, [session, identity]);
-
   // Leaving with changes the server has not stored yet asks first.
   useEffect(() => {
     if (!unsaved) return;

@@ -2,7 +2,8 @@
 
 import type { Editor } from '@tiptap/core';
 import { useEditorState } from '@tiptap/react';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { rovingTarget } from '../_lib/roving-focus';
 import {
   BulletListIcon,
   CodeBlockIcon,
@@ -32,7 +33,7 @@ interface ButtonSpec {
   readonly run: () => void;
 }
 
-function ToolButton({ spec }: { spec: ButtonSpec }) {
+function ToolButton({ spec, tabStop, onFocus }: { spec: ButtonSpec; tabStop: boolean; onFocus: () => void }) {
   const tip = spec.keys ? `${spec.label} (${shortcut(spec.keys)})` : spec.label;
   return (
     <button
@@ -43,6 +44,8 @@ function ToolButton({ spec }: { spec: ButtonSpec }) {
       aria-pressed={spec.active === undefined ? undefined : spec.active}
       title={tip}
       disabled={spec.disabled}
+      tabIndex={tabStop ? 0 : -1}
+      onFocus={onFocus}
       // Keep the editor's selection: a mousedown on a button would otherwise blur it.
       onMouseDown={(event) => event.preventDefault()}
       onClick={spec.run}
@@ -55,6 +58,7 @@ function ToolButton({ spec }: { spec: ButtonSpec }) {
 /** Formatting controls that show what is active at the caret. */
 export function EditorToolbar({ editor, linkRequest }: { editor: Editor; linkRequest: number }) {
   const [linkOpen, setLinkOpen] = useState(false);
+  const [focusedTool, setFocusedTool] = useState('bold');
   useEffect(() => {
     if (linkRequest > 0) setLinkOpen(true);
   }, [linkRequest]);
@@ -110,13 +114,24 @@ export function EditorToolbar({ editor, linkRequest }: { editor: Editor; linkReq
     ],
   ];
 
+  // One tab stop: the last focused button, or the first enabled one when that is disabled now.
+  const enabled = groups.flat().filter((spec) => !spec.disabled);
+  const tabStop = enabled.some((spec) => spec.id === focusedTool) ? focusedTool : enabled[0]?.id;
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const buttons = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('button.tool:not(:disabled)')];
+    const target = rovingTarget(event.key, buttons.indexOf(document.activeElement as HTMLButtonElement), buttons.length);
+    if (target === null) return;
+    event.preventDefault();
+    buttons[target]?.focus();
+  };
+
   return (
     <div className="toolbar-wrap">
-      <div className="toolbar" role="toolbar" aria-label="Formatting">
+      <div className="toolbar" role="toolbar" aria-label="Formatting" aria-orientation="horizontal" onKeyDown={onKeyDown}>
         {groups.map((group, i) => (
           <div className="tool-group" key={i}>
             {group.map((spec) => (
-              <ToolButton key={spec.id} spec={spec} />
+              <ToolButton key={spec.id} spec={spec} tabStop={spec.id === tabStop} onFocus={() => setFocusedTool(spec.id)} />
             ))}
           </div>
         ))}

@@ -14,7 +14,7 @@ export function PresenceRow({ people, onRename }: { people: Person[]; onRename: 
   const others = people.filter((p) => !p.self).length;
 
   return (
-    <div className="presence" data-testid="presence" aria-label={`${others} other ${others === 1 ? 'person' : 'people'} here`}>
+    <div className="presence" data-testid="presence" role="group" aria-label={`${others} other ${others === 1 ? 'person' : 'people'} here`}>
       <ul className="avatars">
         {shown.map((person) => (
           <li key={person.clientId}>

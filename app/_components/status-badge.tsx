@@ -1,12 +1,6 @@
-import type { ConnectionStatus } from '../_lib/connection-status';
+import { useState } from 'react';
+import { CONNECTION_LABEL, FIRST_ANNOUNCEMENT, nextAnnouncement } from '../_lib/status-announcement';
 import type { SessionStatus } from '../_lib/use-collab-session';
-
-const CONNECTION_LABEL: Record<ConnectionStatus, string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  offline: 'Offline',
-  reconnecting: 'Reconnecting…',
-};
 
 /** "Saved" only when the server acknowledged every local change; otherwise how many wait. */
 export function saveLabel(status: SessionStatus): string | null {
@@ -15,27 +9,39 @@ export function saveLabel(status: SessionStatus): string | null {
   return acknowledged ? 'Saved' : null;
 }
 
+/**
+ * The visible badge is not a live region (it changes with every keystroke); a hidden polite one
+ * announces only transitions worth hearing (see status-announcement).
+ */
 export function StatusBadge({ status, editable }: { status: SessionStatus; editable: boolean }) {
   const save = editable ? saveLabel(status) : null;
   const saved = save === 'Saved';
+  const announced = { connection: status.connection, pending: editable ? status.save.pending : 0, acknowledged: status.save.acknowledged };
+  // Derived state kept across renders, updated during render as React recommends for it.
+  const [announcement, setAnnouncement] = useState(() => nextAnnouncement(FIRST_ANNOUNCEMENT, announced));
+  const next = nextAnnouncement(announcement, announced);
+  if (next.text !== announcement.text || next.awaitingSave !== announcement.awaitingSave) setAnnouncement(next);
   return (
-    <div
-      className="status-badge"
-      role="status"
-      aria-live="polite"
-      data-testid="status"
-      data-connection={status.connection}
-      data-saved={saved ? 'true' : 'false'}
-      data-pending={status.save.pending}
-    >
-      <span className="status-dot" aria-hidden="true" />
-      <span className="status-connection">{CONNECTION_LABEL[status.connection]}</span>
-      {save ? (
-        <>
-          <span className="status-sep" aria-hidden="true">·</span>
-          <span className="status-save">{save}</span>
-        </>
-      ) : null}
-    </div>
+    <>
+      <div
+        className="status-badge"
+        data-testid="status"
+        data-connection={status.connection}
+        data-saved={saved ? 'true' : 'false'}
+        data-pending={status.save.pending}
+      >
+        <span className="status-dot" aria-hidden="true" />
+        <span className="status-connection">{CONNECTION_LABEL[status.connection]}</span>
+        {save ? (
+          <>
+            <span className="status-sep" aria-hidden="true">·</span>
+            <span className="status-save">{save}</span>
+          </>
+        ) : null}
+      </div>
+      <span className="visually-hidden" role="status" aria-live="polite" data-testid="status-announcement">
+        {announcement.text}
+      </span>
+    </>
   );
 }

@@ -42,7 +42,7 @@ afterAll(async () => {
   await product?.stop();
 });
 
-describe('commenting together', () => {
+describe('commenting together', { timeout: 180_000 }, () => {
   let alice: Person;
   let bob: Person;
   let carol: Person;
@@ -74,7 +74,8 @@ describe('commenting together', () => {
     expect(await editorText(alice.page)).not.toContain('CAROL TYPES');
   });
 
-  it('a reviewer comments on a selection; the others see the highlight and the thread at once', async () => {
+  // One thread's life, in order: each step builds on the one before, so it is one test.
+  it('a reviewer comments on a selection; everyone sees the highlight follow the text; replies, edits and resolving', async () => {
     await commentOn(carol.page, 'meet on Tuesday', 'Which Tuesday? The 4th or the 11th?');
     for (const page of [alice.page, bob.page]) {
       const card = threadCard(page, 'Which Tuesday?');
@@ -83,16 +84,14 @@ describe('commenting together', () => {
       await card.locator('.thread-quote', { hasText: 'meet on Tuesday' }).waitFor();
       await waitForHighlight(page, 'Which Tuesday?', 'meet on Tuesday');
     }
-  });
 
-  it('the highlight follows the text as it is edited around and inside it', async () => {
+    // The highlight follows the text as it is edited around and inside it.
     await selectText(bob.page, 'Tuesday');
     await bob.page.keyboard.type('Wednesday');
     await waitForHighlight(alice.page, 'Which Tuesday?', 'meet on Wednesday');
     await waitForHighlight(carol.page, 'Which Tuesday?', 'meet on Wednesday');
-  });
 
-  it('replies, edits its own comment, and resolves: the thread leaves the margin but stays listed', async () => {
+    // Replies, edits its own comment, and resolves: the thread leaves the margin but stays listed.
     const bobsCard = threadCard(bob.page, 'Which Tuesday?');
     await bobsCard.getByRole('button', { name: 'Reply' }).click();
     await bobsCard.getByLabel('Reply').fill('The 11th, I moved it.');
@@ -110,16 +109,17 @@ describe('commenting together', () => {
     await screenshot(alice.page, 'comments');
     await screenshot(carol.page, 'comment-only');
 
+    const threadId = await threadCard(alice.page, 'Which Wednesday, then?').getAttribute('data-thread-id');
     await threadCard(alice.page, 'Which Wednesday, then?').getByRole('button', { name: 'Resolve' }).click();
     for (const page of [bob.page, carol.page]) {
-      await page.locator('[data-testid="open-threads"] .thread').first().waitFor({ state: 'detached' });
-      await page.locator('.tiptap .comment-mark').first().waitFor({ state: 'detached' });
-      await page.getByRole('button', { name: 'Resolved (1)' }).click();
+      await page.locator(`[data-testid="open-threads"] .thread[data-thread-id="${threadId}"]`).waitFor({ state: 'detached' });
+      await page.locator(`.tiptap .comment-mark[data-thread-id="${threadId}"]`).first().waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: /^Resolved \(\d+\)$/ }).click();
       await page.locator('[data-testid="resolved-threads"] .comment-body', { hasText: 'Which Wednesday, then?' }).waitFor();
     }
   });
 
-  it('keeps a thread whose passage was deleted, marked detached with the text it was about', async () => {
+  it('keeps a thread whose passage was deleted, marked detached; a view link sees it and cannot answer', async () => {
     await commentOn(bob.page, 'Lunch is provided', 'Vegetarian options?');
     await waitForHighlight(alice.page, 'Vegetarian options?', 'Lunch is provided');
     await selectText(alice.page, 'Lunch is provided for everyone who attends.');
@@ -127,10 +127,10 @@ describe('commenting together', () => {
     const card = threadCard(carol.page, 'Vegetarian options?');
     await card.locator('.thread-detached').waitFor();
     await card.locator('.thread-quote', { hasText: 'Lunch is provided' }).waitFor();
-    expect(await carol.page.locator('.tiptap .comment-mark').count()).toBe(0);
-  });
+    const threadId = await card.getAttribute('data-thread-id');
+    expect(await carol.page.locator(`.tiptap .comment-mark[data-thread-id="${threadId}"]`).count()).toBe(0);
 
-  it('a view link sees the comments and cannot add or answer them', async () => {
+    // A view link sees the comments (this detached one included) and cannot add or answer them.
     const viewLink = await createShareLink(alice, 'view');
     const dave = await person('Dave Viewer');
     await openDocument(dave, viewLink);

@@ -3,7 +3,7 @@
  * browser context per person. One file, one server, one browser: Chromium is the expensive part.
  */
 import type { Browser, Dialog } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson, screenshot, startProduct, type Person, type Product } from './harness';
 import {
   caretToEnd,
@@ -34,27 +34,33 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 240_000);
 
+// Each test's people leave with it: open editors of finished tests would only slow the next ones.
+afterEach(async () => {
+  for (const p of people.splice(0)) await p.context.close().catch(() => undefined);
+});
+
 afterAll(async () => {
   for (const p of people) await p.context.close().catch(() => undefined);
   await browser?.close();
   await product?.stop();
 });
 
-describe('writing together', () => {
-  let alice: Person;
-  let bob: Person;
-  let docUrl: string;
-  let editLink: string;
+/** A fresh document that Alice owns and Bob opens with an edit link: each test starts from its own. */
+async function twoWriters(aliceName = 'Alice Liddell', bobName = 'Bob Builder'): Promise<{ alice: Person; bob: Person; docUrl: string; editLink: string }> {
+  const alice = await person(aliceName);
+  const bob = await person(bobName);
+  const docUrl = await createDocument(alice, product.url);
+  const editLink = await createShareLink(alice, 'edit');
+  await openDocument(bob, editLink);
+  return { alice, bob, docUrl, editLink };
+}
 
-  beforeAll(async () => {
-    alice = await person('Alice Liddell');
-    bob = await person('Bob Builder');
-    docUrl = await createDocument(alice, product.url);
-    editLink = await createShareLink(alice, 'edit');
-    await openDocument(bob, editLink);
-  }, 60_000);
-
-  it('keeps the key in the fragment, never in the path or query', () => {
+// Each test makes its own document and people: on a busy two-core machine that alone can take a while.
+describe('writing together', { timeout: 150_000 }, () => {
+  it('keeps the key in the fragment, never in the path or query', async () => {
+    const owner = await person('Kim Keys');
+    const docUrl = await createDocument(owner, product.url);
+    const editLink = await createShareLink(owner, 'edit');
     const url = new URL(editLink);
     expect(url.hash).toMatch(/^#key=[A-Za-z0-9_-]+$/);
     expect(url.pathname).toMatch(/^\/d\/[A-Za-z0-9_-]+$/);
@@ -63,6 +69,7 @@ describe('writing together', () => {
   });
 
   it('shows each person the other one\'s text, formatting and named caret', async () => {
+    const { alice, bob } = await twoWriters();
     await caretToEnd(alice.page);
     await alice.page.keyboard.type('## Plans');
     await alice.page.keyboard.press('Enter');
@@ -104,7 +111,32 @@ describe('writing together', () => {
     await screenshot(alice.page, 'editor-two-people');
   });
 
+  it('reaches every toolbar button from one tab stop with the arrow keys', async () => {
+    const owner = await person('Tab Tabitha');
+    await createDocument(owner, product.url);
+    const tabStops = await owner.page.locator('[role="toolbar"] button[tabindex="0"]').count();
+    expect(tabStops).toBe(1);
+    await owner.page.locator('[role="toolbar"] button[tabindex="0"]').focus();
+    await owner.page.keyboard.press('Home');
+    const first = await owner.page.evaluate(() => document.activeElement?.getAttribute('data-tool'));
+    await owner.page.keyboard.press('ArrowRight');
+    const second = await owner.page.evaluate(() => document.activeElement?.getAttribute('data-tool'));
+    await owner.page.keyboard.press('End');
+    const last = await owner.page.evaluate(() => document.activeElement?.getAttribute('data-tool'));
+    await owner.page.keyboard.press('ArrowRight');
+    const wrapped = await owner.page.evaluate(() => document.activeElement?.getAttribute('data-tool'));
+    // Undo and redo are disabled in a new document: the arrows skip them.
+    expect([first, second, last, wrapped]).toEqual(['h1', 'h2', 'hr', 'h1']);
+    // Tab leaves the toolbar at once, and Shift+Tab comes back to the last button used.
+    await owner.page.keyboard.press('ArrowRight');
+    await owner.page.keyboard.press('Tab');
+    expect(await owner.page.evaluate(() => document.activeElement?.closest('[role="toolbar"]') === null)).toBe(true);
+    await owner.page.keyboard.press('Shift+Tab');
+    expect(await owner.page.evaluate(() => document.activeElement?.getAttribute('data-tool'))).toBe('h2');
+  });
+
   it('syncs the title everywhere, the browser tab included', async () => {
+    const { alice, bob } = await twoWriters();
     const title = alice.page.getByLabel('Document title');
     await title.fill('Trip to the coast');
     await bob.page.waitForFunction(() => (document.querySelector<HTMLInputElement>('.title-field')?.value ?? '') === 'Trip to the coast');
@@ -116,6 +148,7 @@ describe('writing together', () => {
   });
 
   it('undoes only this person\'s own changes', async () => {
+    const { alice, bob } = await twoWriters();
     await typeParagraph(alice.page, 'Alice will take this back');
     await waitForEditorText(bob.page, 'Alice will take this back');
     await typeParagraph(bob.page, 'Bob keeps this line');
@@ -128,11 +161,15 @@ describe('writing together', () => {
     expect(await editorText(alice.page)).toContain('Bob keeps this line');
     expect(await editorText(bob.page)).toContain('Bob keeps this line');
 
+    await editor(alice.page).focus();
     await alice.page.keyboard.press('ControlOrMeta+Shift+z');
+    await waitForEditorText(alice.page, 'Alice will take this back');
     await waitForEditorText(bob.page, 'Alice will take this back');
   });
 
   it('lets a view link follow live without changing anything', async () => {
+    const { alice, bob } = await twoWriters();
+    await typeParagraph(bob.page, 'Bob keeps this line');
     const viewLink = await createShareLink(alice, 'view');
     const carol = await person('Carol Viewer');
     await openDocument(carol, viewLink);
@@ -156,10 +193,15 @@ describe('writing together', () => {
   });
 
   it('keeps the content across a reload', async () => {
+    const { alice, bob, editLink } = await twoWriters();
+    await typeParagraph(alice.page, 'Live for viewers');
+    await typeParagraph(bob.page, 'Bob keeps ');
+    await bob.page.keyboard.press('ControlOrMeta+b');
+    await bob.page.keyboard.type('bold words');
     await waitForStatus(bob.page, 'connected', true);
     await bob.page.reload();
     await editor(bob.page).waitFor();
-    await waitForEditorText(bob.page, 'Bob keeps this line');
+    await waitForEditorText(bob.page, 'Bob keeps bold words');
     await waitForStatus(bob.page, 'connected', true);
     // A fresh browser with the link gets it from the server, not from a local copy.
     await alice.page.locator('.tiptap strong', { hasText: 'bold words' }).waitFor();
@@ -171,10 +213,12 @@ describe('writing together', () => {
   });
 
   it('keeps offline edits and merges them when the connection returns', async () => {
+    const { alice, bob } = await twoWriters();
     await bob.context.setOffline(true);
     await waitForStatus(bob.page, 'offline');
     await typeParagraph(bob.page, 'Written on the train');
     await bob.page.locator('[data-testid="status"][data-connection="offline"][data-saved="false"]', { hasText: 'waiting' }).waitFor();
+    await bob.page.getByTestId('status-announcement').filter({ hasText: 'Offline, changes waiting' }).waitFor({ state: 'attached' });
     await screenshot(bob.page, 'offline');
 
     // Leaving now would lose those changes: the page asks first (dismissed, so Bob stays).
@@ -196,9 +240,13 @@ describe('writing together', () => {
     await waitForStatus(bob.page, 'connected', true);
     await waitForEditorText(bob.page, 'Meanwhile at the office');
     await waitForEditorText(alice.page, 'Written on the train');
+    await bob.page.getByTestId('status-announcement').filter({ hasText: 'Connected, all changes saved' }).waitFor({ state: 'attached' });
   });
 
   it('shows the local copy when reloading while offline', async () => {
+    const { alice, bob } = await twoWriters();
+    await typeParagraph(alice.page, 'Meanwhile at the office');
+    await waitForEditorText(bob.page, 'Meanwhile at the office');
     // The service worker must control the page before the network goes away.
     await bob.page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 15_000 });
     await bob.context.setOffline(true);
@@ -221,6 +269,11 @@ describe('writing together', () => {
   });
 
   it('lists the document on the home page with its title', async () => {
+    const alice = await person('Alice Home');
+    await createDocument(alice, product.url);
+    await alice.page.getByLabel('Document title').fill('Trip to the coast in June');
+    await typeParagraph(alice.page, 'Written on the train');
+    await waitForStatus(alice.page, 'connected', true);
     await alice.page.goto(`${product.url}/`);
     await alice.page.locator('.doc-row', { hasText: 'Trip to the coast in June' }).waitFor();
     await screenshot(alice.page, 'home');
@@ -229,7 +282,7 @@ describe('writing together', () => {
   });
 });
 
-describe('sharing and refusals', () => {
+describe('sharing and refusals', { timeout: 150_000 }, () => {
   it('closes a revoked link at once, live and on the next visit', async () => {
     const owner = await person('Olive Owner');
     await createDocument(owner, product.url);
@@ -275,7 +328,19 @@ describe('sharing and refusals', () => {
   });
 });
 
-describe('look and feel', () => {
+describe('look and feel', { timeout: 150_000 }, () => {
+  it('serves a favicon, and renders pages with the one yjs the server uses', async () => {
+    const owner = await person('Fay Favicon');
+    await createDocument(owner, product.url);
+    const icon = await fetch(`${product.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/image\//);
+    // Server rendering of the document page imported yjs; a second copy in the process would warn.
+    const page = await fetch(`${product.url}/d/${new URL(owner.page.url()).pathname.split('/').pop()}`);
+    expect(page.status).toBe(200);
+    expect(product.output.join('\n')).not.toContain('Yjs was already imported');
+  });
+
   it('fits a phone screen and follows a dark system theme', async () => {
     const owner = await person('Pia Phone', { viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
     await createDocument(owner, product.url);

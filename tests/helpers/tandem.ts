@@ -9,6 +9,8 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { loadConfig, type ServerConfig } from '../../server/config';
 import { createTandemServer, type TandemServer, type TandemServerOverrides } from '../../server/tandem-server';
+import { createSqliteStorage } from '../../server/storage/sqlite-storage';
+import type { Storage } from '../../server/storage/storage';
 
 // Every stock WebsocketProvider adds a process 'exit' listener in Node.js; tests open many.
 process.setMaxListeners(200);
@@ -67,6 +69,30 @@ export async function startServer(options: { dataDir?: string; config?: Partial<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * SQLite storage in `dataDir` that counts how often each document is read from its log: a test
+ * of "loads once" or "unloads" counts loads instead of reading a gauge of what is in memory.
+ */
+export function countingStorage(dataDir: string): { storage: Storage; loads(docId: string): number; totalLoads(): number } {
+  const inner = createSqliteStorage({ dataDir, synchronous: 'NORMAL' });
+  const counts = new Map<string, number>();
+  const storage: Storage = {
+    ...inner,
+    log: {
+      ...inner.log,
+      load(docId) {
+        counts.set(docId, (counts.get(docId) ?? 0) + 1);
+        return inner.log.load(docId);
+      },
+    },
+  };
+  return {
+    storage,
+    loads: (docId) => counts.get(docId) ?? 0,
+    totalLoads: () => [...counts.values()].reduce((a, b) => a + b, 0),
   };
 }
 

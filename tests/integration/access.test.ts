@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDoc, serverForFile, createLink, type RunningServer } from '../helpers/tandem';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../helpers/manual-clock';
+import { connectClient, createDoc, createLink, serverForFile, startServer, type Client, type RunningServer } from '../helpers/tandem';
 import { RawSocket } from '../helpers/raw-socket';
 import { nextEvent, waitFor } from '../helpers/wait';
 
@@ -10,11 +11,22 @@ beforeAll(() => {
   server = file.server;
 });
 
-async function refusedWith(path: string): Promise<{ code: number; reason: string; denied: string | null }> {
-  const socket = new RawSocket(`${server.wsUrl}/${path}`);
+async function refusedAt(at: RunningServer, path: string): Promise<{ code: number; reason: string; denied: string | null }> {
+  const socket = new RawSocket(`${at.wsUrl}/${path}`);
   const closed = await socket.closed;
   return { ...closed, denied: socket.permissionDenied() };
 }
+const refusedWith = (path: string) => refusedAt(server, path);
+
+/** Clients of the tests that start their own server, destroyed after each test. */
+const tracked: Client[] = [];
+function track(client: Client): Client {
+  tracked.push(client);
+  return client;
+}
+afterEach(() => {
+  for (const client of tracked.splice(0)) client.destroy();
+});
 
 describe('access by link keys', () => {
   it('refuses a missing key, a wrong key and another document’s key with 4401 and a reason', async () => {
@@ -67,35 +79,59 @@ describe('access by link keys', () => {
     await waitFor(() => fresh.provider.synced && fresh.text.toString() === 'by the editor.', 'a fresh client sees only the editor text');
   });
 
-  it('revoking a link closes its live sockets with 4403 and refuses it afterwards', async () => {
-    const { id, ownerKey } = await createDoc(server.url);
-    const edit = await createLink(server.url, id, ownerKey, { role: 'edit' });
-    const owner = open(id, ownerKey);
-    const guest = open(id, edit.key);
-    await waitFor(() => guest.provider.synced && owner.provider.synced, 'synced');
-    const closed = nextEvent<[{ code: number; reason: string }]>(guest.provider, 'closed', 1_000);
-    const res = await fetch(`${server.url}/api/docs/${id}/links/${edit.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ownerKey}` } });
-    expect(res.status).toBe(204);
-    const [event] = await closed;
-    expect(event.code).toBe(4403);
-    expect(owner.provider.wsconnected).toBe(true);
-    const again = await refusedWith(`${id}?key=${edit.key}`);
-    expect(again.code).toBe(4403);
-    expect(again.denied).toMatch(/revoked/);
+  it('revoking a link closes its live sockets with 4403 at once (no timer involved) and refuses it afterwards (A5)', async () => {
+    // Time stands still: the close can only come from the revocation itself, not from a
+    // periodic check, so "within a second" holds on any machine.
+    const clock = new ManualClock();
+    const own = await startServer({ overrides: { scheduler: clock } });
+    try {
+      const { id, ownerKey } = await createDoc(own.url);
+      const edit = await createLink(own.url, id, ownerKey, { role: 'edit' });
+      const owner = track(connectClient(own.wsUrl, id, ownerKey));
+      const guest = track(connectClient(own.wsUrl, id, edit.key));
+      await waitFor(() => guest.provider.synced && owner.provider.synced, 'synced');
+      const closed = nextEvent<[{ code: number; reason: string }]>(guest.provider, 'closed');
+      const res = await fetch(`${own.url}/api/docs/${id}/links/${edit.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ownerKey}` } });
+      expect(res.status).toBe(204);
+      const [event] = await closed;
+      expect(event.code).toBe(4403);
+      expect(event.reason).toMatch(/revoked/);
+      expect(owner.provider.wsconnected).toBe(true);
+      const again = await refusedAt(own, `${id}?key=${edit.key}`);
+      expect(again.code).toBe(4403);
+      expect(again.denied).toMatch(/revoked/);
+    } finally {
+      await own.stop();
+    }
   });
 
-  it('an expiring link works until its expiry, then closes with 4403 and is refused', async () => {
-    const { id, ownerKey } = await createDoc(server.url);
-    const expiresAt = new Date(Date.now() + 1_500).toISOString();
-    const link = await createLink(server.url, id, ownerKey, { role: 'edit', expiresAt });
-    const guest = open(id, link.key);
-    const closed = nextEvent<[{ code: number; reason: string }]>(guest.provider, 'closed', 5_000);
-    await waitFor(() => guest.provider.synced, 'guest synced before expiry');
-    const [event] = await closed;
-    expect(event.code).toBe(4403);
-    expect(event.reason).toMatch(/expired/);
-    const again = await refusedWith(`${id}?key=${link.key}`);
-    expect(again.code).toBe(4403);
-    expect(again.denied).toMatch(/expired/);
+  it('an expiring link works until its expiry, then closes with 4403 and is refused (A3)', async () => {
+    const clock = new ManualClock();
+    const own = await startServer({ overrides: { scheduler: clock } });
+    try {
+      const { id, ownerKey } = await createDoc(own.url);
+      const expiresAt = new Date(clock.now() + 60 * 60_000).toISOString();
+      const link = await createLink(own.url, id, ownerKey, { role: 'edit', expiresAt });
+      const owner = track(connectClient(own.wsUrl, id, ownerKey));
+      const guest = track(connectClient(own.wsUrl, id, link.key));
+      let closedWith: { code: number; reason: string } | null = null;
+      guest.provider.on('closed', (event: { code: number; reason: string }) => (closedWith = event));
+      await waitFor(() => guest.provider.synced && owner.provider.synced, 'both synced');
+
+      // One millisecond before the expiry the guest still edits: its change reaches the owner.
+      clock.advance(60 * 60_000 - 1);
+      guest.text.insert(0, 'just in time');
+      await waitFor(() => owner.text.toString() === 'just in time', 'the guest edits until its expiry');
+      expect(closedWith).toBeNull();
+
+      clock.advance(1);
+      await waitFor(() => closedWith !== null, 'the guest closed at its expiry');
+      expect(closedWith).toMatchObject({ code: 4403, reason: expect.stringMatching(/expired/) });
+      const again = await refusedAt(own, `${id}?key=${link.key}`);
+      expect(again.code).toBe(4403);
+      expect(again.denied).toMatch(/expired/);
+    } finally {
+      await own.stop();
+    }
   });
 });

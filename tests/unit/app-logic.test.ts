@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { connectionStatus, type ConnectionFacts } from '../../app/_lib/connection-status';
 import { docIdFromPath, documentLink, readKeyFromHash } from '../../app/_lib/key-fragment';
 import { refusalFromClose } from '../../app/_lib/refusal';
+import { rovingTarget } from '../../app/_lib/roving-focus';
 import { normalizeHref } from '../../app/_lib/safe-href';
+import { FIRST_ANNOUNCEMENT, nextAnnouncement, type AnnouncedStatus, type Announcement } from '../../app/_lib/status-announcement';
 import { diffToSplice } from '../../lib/text-diff';
 
 const base: ConnectionFacts = { browserOnline: true, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
@@ -18,6 +20,49 @@ describe('connectionStatus', () => {
     expect(connectionStatus({ ...base, socket: 'disconnected', everSynced: true })).toBe('reconnecting');
     expect(connectionStatus({ ...base, failures: 1 })).toBe('reconnecting');
     expect(connectionStatus({ ...base, browserOnline: false, socket: 'connected', synced: true })).toBe('offline');
+  });
+});
+
+describe('nextAnnouncement (rule E2)', () => {
+  /** Feeds statuses in order and returns the texts a screen reader would hear (changes only). */
+  function heard(statuses: AnnouncedStatus[]): string[] {
+    let last: Announcement = FIRST_ANNOUNCEMENT;
+    const spoken: string[] = [];
+    for (const status of statuses) {
+      const next = nextAnnouncement(last, status);
+      if (next.text !== last.text) spoken.push(next.text);
+      last = next;
+    }
+    return spoken;
+  }
+  const connected = (pending: number): AnnouncedStatus => ({ connection: 'connected', pending, acknowledged: true });
+
+  it('stays silent while someone types on a live connection', () => {
+    expect(heard([connected(0), connected(1), connected(2), connected(0), connected(1), connected(0)])).toEqual(['Connected']);
+  });
+  it('says when changes wait offline, and when they are saved after reconnecting', () => {
+    const offline = (pending: number): AnnouncedStatus => ({ connection: 'offline', pending, acknowledged: true });
+    const reconnecting: AnnouncedStatus = { connection: 'reconnecting', pending: 3, acknowledged: true };
+    expect(heard([connected(0), offline(0), offline(1), offline(2), offline(3), reconnecting, connected(3), connected(0), connected(1)])).toEqual([
+      'Connected',
+      'Offline',
+      'Offline, changes waiting',
+      'Reconnecting…, changes waiting',
+      'Connected, saving',
+      'Connected, all changes saved',
+    ]);
+  });
+});
+
+describe('rovingTarget (rule E3)', () => {
+  it('moves with the arrows, wraps at the ends, jumps with Home and End, ignores other keys', () => {
+    expect(rovingTarget('ArrowRight', 0, 3)).toBe(1);
+    expect(rovingTarget('ArrowRight', 2, 3)).toBe(0);
+    expect(rovingTarget('ArrowLeft', 0, 3)).toBe(2);
+    expect(rovingTarget('Home', 2, 3)).toBe(0);
+    expect(rovingTarget('End', 0, 3)).toBe(2);
+    expect(rovingTarget('Tab', 0, 3)).toBeNull();
+    expect(rovingTarget('ArrowRight', 0, 0)).toBeNull();
   });
 });
 

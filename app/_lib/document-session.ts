@@ -1,0 +1,211 @@
+/**
+ * One open document as an external store: the Y.Doc, its offline copy in IndexedDB, the
+ * WebSocket provider, and the truthful status (connection, what is durably saved, refusal).
+ * React reads it through `useSyncExternalStore`; `open()` starts everything and returns the
+ * function that tears it all down, so it fits an effect (and StrictMode's open, close, open).
+ */
+import * as decoding from 'lib0/decoding';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
+import { SaveTracker, type SaveState } from '../../lib/save-tracker';
+import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
+import { loadDurable, saveDurable } from './durable-store';
+import type { Identity } from './identity';
+import { refusalFromClose, type Refusal } from './refusal';
+import { clearRescue, saveRescue, takeRescue } from './rescue-store';
+
+export interface CollabSession {
+  readonly ydoc: Y.Doc;
+  readonly provider: WebsocketProvider;
+}
+
+export interface SessionStatus {
+  readonly connection: ConnectionStatus;
+  readonly save: SaveState;
+  /** The offline copy finished loading (the editor can show content). */
+  readonly localLoaded: boolean;
+  readonly refusal: Refusal | null;
+}
+
+export interface SessionSnapshot {
+  /** Null until the content is synced (or the server is out of reach and the local copy shows). */
+  readonly session: CollabSession | null;
+  readonly status: SessionStatus;
+}
+
+const CLOSED: SessionSnapshot = {
+  session: null,
+  status: { connection: 'connecting', save: { pending: 0, acknowledged: false }, localLoaded: false, refusal: null },
+};
+
+/** IndexedDB may be unavailable (private mode) or blocked: do not wait for it forever. */
+const LOCAL_LOAD_TIMEOUT_MS = 2000;
+/** How long to wait for the server before showing the local copy anyway. */
+const FIRST_SYNC_TIMEOUT_MS = 4000;
+
+function websocketBase(): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/collab`;
+}
+
+export class DocumentSession {
+  private snapshot: SessionSnapshot = CLOSED;
+  private readonly listeners = new Set<() => void>();
+  private identity: Identity;
+  private provider: WebsocketProvider | null = null;
+
+  constructor(
+    readonly docId: string,
+    readonly key: string,
+    identity: Identity,
+  ) {
+    this.identity = identity;
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): SessionSnapshot => this.snapshot;
+
+  /** The server renders nothing of a document: it lives in the browser. */
+  readonly getServerSnapshot = (): SessionSnapshot => CLOSED;
+
+  /** The name and colour others see; applied at once when connected. */
+  setIdentity(identity: Identity): void {
+    this.identity = identity;
+    this.provider?.awareness.setLocalStateField('user', identity);
+  }
+
+  /** Opens the document (local copy first, then the server); returns the teardown. */
+  open(): () => void {
+    const { docId, key } = this;
+    let disposed = false;
+    const ydoc = new Y.Doc();
+    const local = new IndexeddbPersistence(`tandem:${docId}`, ydoc);
+    const tracker = new SaveTracker(loadDurable(docId));
+    let provider: WebsocketProvider | null = null;
+    let session: CollabSession | null = null;
+    let facts: ConnectionFacts = { browserOnline: navigator.onLine, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
+    let refusal: Refusal | null = null;
+    let localLoaded = false;
+    let showTimer: ReturnType<typeof setTimeout> | undefined;
+
+    const publish = () => {
+      if (disposed) return;
+      this.emit({ session, status: { connection: connectionStatus(facts), save: tracker.state(), localLoaded, refusal } });
+    };
+    const setFacts = (change: Partial<ConnectionFacts>) => {
+      facts = { ...facts, ...change };
+      publish();
+    };
+
+    // Everything not received from the server is this browser's to save (the offline copy included).
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      if (provider !== null && origin === provider) return;
+      tracker.addLocalUpdate(update);
+      publish();
+    };
+    ydoc.on('update', onUpdate);
+
+    const onOnline = () => {
+      setFacts({ browserOnline: true });
+      if (refusal === null) provider?.connect();
+    };
+    // Do not trust a socket to notice a lost network quickly; drop it and show "offline" at once.
+    const onOffline = () => {
+      setFacts({ browserOnline: false });
+      provider?.disconnect();
+      show();
+    };
+    window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
+
+    const rescued = takeRescue(docId);
+    if (rescued) {
+      try {
+        Y.applyUpdate(ydoc, rescued, 'rescue');
+      } catch {
+        // A damaged copy is dropped below; IndexedDB still holds the rest.
+      }
+    }
+    const onPageHide = () => {
+      if (tracker.state().pending > 0) saveRescue(docId, Y.encodeStateAsUpdate(ydoc));
+    };
+    window.addEventListener('pagehide', onPageHide);
+
+    const start = () => {
+      if (disposed || provider !== null) return;
+      localLoaded = true;
+      const p = new WebsocketProvider(websocketBase(), docId, ydoc, {
+        params: { key, [SAVED_ACK_PARAM]: '1' },
+        connect: navigator.onLine,
+      });
+      provider = p;
+      this.provider = p;
+      p.awareness.setLocalStateField('user', this.identity);
+      p.messageHandlers[MessageType.Saved] = (_encoder, decoder) => {
+        tracker.acknowledge(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
+        saveDurable(docId, tracker.durableStateVector());
+        publish();
+      };
+      p.on('status', ({ status: socket }) => {
+        if (socket === 'connected') {
+          // When we dropped, the server removed our presence at its last clock; peers ignore a
+          // state at that same clock, so bump it once and our caret reappears at once.
+          p.awareness.setLocalStateField('user', { ...this.identity });
+        }
+        setFacts({ socket, synced: socket === 'connected' ? facts.synced : false });
+      });
+      p.on('sync', (synced: boolean) => {
+        setFacts(synced ? { synced, everSynced: true, failures: 0 } : { synced });
+        if (synced) show();
+      });
+      p.on('connection-close', () => setFacts({ failures: facts.failures + 1 }));
+      p.on('closed', ({ code, reason }) => {
+        refusal = refusalFromClose(code, reason);
+        publish();
+      });
+      publish();
+      // Bind the editor only to synced content (or the local copy when the server is out of
+      // reach): an editor bound to an empty document writes its own first paragraph, which
+      // would then sit next to the real one.
+      if (!navigator.onLine) show();
+      else showTimer = setTimeout(show, FIRST_SYNC_TIMEOUT_MS);
+    };
+    function show() {
+      if (disposed || session !== null || provider === null) return;
+      clearTimeout(showTimer);
+      session = { ydoc, provider };
+      publish();
+    }
+    const timer = setTimeout(start, LOCAL_LOAD_TIMEOUT_MS);
+    local.whenSynced.then(() => {
+      // The rescued changes are in IndexedDB's queue now, with everything else.
+      if (rescued) clearRescue(docId);
+      start();
+    }, start);
+
+    return () => {
+      disposed = true;
+      clearTimeout(timer);
+      clearTimeout(showTimer);
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('pagehide', onPageHide);
+      ydoc.off('update', onUpdate);
+      provider?.destroy();
+      if (this.provider === provider) this.provider = null;
+      void local.destroy();
+      ydoc.destroy();
+      this.emit(CLOSED);
+    };
+  }
+
+  private emit(snapshot: SessionSnapshot): void {
+    this.snapshot = snapshot;
+    for (const listener of this.listeners) listener();
+  }
+}
