@@ -65,11 +65,15 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
  * green while they are open; replay each with the command in its name and fix it in the core.
  */
 const OPEN: ReadonlyArray<{ seed: number; found: string }> = [
-  // Found in a 5,000-seed campaign after the fixes above: two processes, a bus gap whose catch-up
-  // first failed, an ambiguous commit, a compaction. Clients end with a deletion that storage
-  // (and everything ever appended) lacks, so some update reached clients without being
-  // committed (rules D1, I1, I2). Not yet explained.
-  { seed: 6315, found: 'open: clients hold a deletion that was never committed (D1, I2)' },
+  // Found in a 13,000-seed campaign after the fixes above. Clients end with item 1002:793
+  // deleted; storage has it, not deleted, and no committed update deletes it explicitly. The
+  // second process's room marks it deleted while integrating a bus update that only inserts it
+  // (Yjs deletes an item whose parent is deleted), so the two copies disagree on its parent.
+  // A hostile view client had deleted it locally (its update was dropped, as it must be).
+  { seed: 6315, found: 'open: replicas hold a deletion a cold load lacks (delete sets differ; I1, I2)' },
+  // One process: a cold load (snapshot plus log) lacks a deletion that applying every committed
+  // update in commit order has; points at compaction (D7) with Yjs garbage collection.
+  { seed: 10672, found: 'open: a cold load lacks a deletion everything committed holds (D7, I1, I2)' },
 ];
 
 describe('simulation regressions (rules I1–I4)', () => {
