@@ -6,20 +6,20 @@ export const SNAPSHOT_INDEX = -1;
 
 /**
  * Applies a stored document to a fresh Y.Doc, skipping (and reporting) entries that fail to
- * integrate (docs/PROTOCOL.md, rule D6). The fast path applies everything in one transaction,
- * so Yjs cleans up and merges structs once. A Yjs failure can surface from the end of the
- * transaction, outside any per-update try, and can leave the document half-applied; so if the
- * fast path throws, the document is rebuilt one entry at a time from a fresh Y.Doc, and each
- * entry that throws is dropped and the good ones re-applied to another fresh Y.Doc.
+ * integrate (docs/PROTOCOL.md, rule D6). A Yjs failure can surface from the end of a
+ * transaction and can leave the document half-applied; so if the fast path throws, the document
+ * is rebuilt one entry at a time from a fresh Y.Doc, and each entry that throws is dropped and
+ * the good ones re-applied to another fresh Y.Doc.
  */
 export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: unknown) => void): Y.Doc {
   const entries = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates];
   const offset = stored.snapshot ? 1 : 0;
   const fast = new Y.Doc();
   try {
-    fast.transact(() => {
-      for (const entry of entries) Y.applyUpdate(fast, entry);
-    });
+    // One transaction per entry, as live replicas applied them: in one transaction for all,
+    // Yjs can settle deletions differently (the simulation found a cold load lacking a deletion
+    // every replica had, seed 10672 in tests/sim/regressions.test.ts).
+    for (const entry of entries) Y.applyUpdate(fast, entry);
     return fast;
   } catch {
     fast.destroy();
