@@ -86,7 +86,7 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
     presenceLimits: presenceLimitsFor(config.maxFrameBytes),
     autoVersions: {
       policy: { pauseMs: config.versionPauseSeconds * 1000, maxIntervalMs: config.versionIntervalMinutes * 60_000 },
-      take: async (docId, authors) => versions?.take(docId, null, authors),
+      take: async (docId, authors, state) => versions?.take(docId, null, authors, state),
     },
   });
   versions = new Versions({

@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics';
 import type { Scheduler } from '../scheduler';
 import type { DocLog } from '../storage/doc-log';
 import type { LinkStore } from '../storage/link-store';
-import { AutoVersioner, type AutoVersionPolicy } from '../versions/auto-versioner';
+import { AutoVersioner, type AutoVersionerOptions, type AutoVersionPolicy } from '../versions/auto-versioner';
 import { buildDoc } from './build-doc';
 import { Committer, type CommitterLimits, type PendingUpdate } from './committer';
 import { Compactor } from './compactor';
@@ -33,7 +33,7 @@ export interface RegistryOptions {
   /** Automatic versions (rule V3): when, and how to take one. None without it. */
   readonly autoVersions?: {
     readonly policy: AutoVersionPolicy;
-    readonly take: (docId: DocId, authors: string[]) => Promise<unknown>;
+    readonly take: AutoVersionerOptions['take'];
   };
 }
 
@@ -345,8 +345,9 @@ export class RoomRegistry {
   private maybeUnload(docId: DocId): void {
     const room = this.rooms.get(docId);
     if (!room || !room.isIdle() || this.joining.has(docId) || this.committer.hasPending(docId) || this.compactor.isBusy(docId)) return;
-    // The last person left: what they changed gets its version (from storage, all committed).
-    this.versioner?.takeNow(docId);
+    // The last person left: what they changed gets its version, of the state the room holds
+    // (all of it committed), before the room goes.
+    this.versioner?.takeNow(docId, () => room.idleState());
     this.rooms.delete(docId);
     this.unsubscribes.get(docId)?.();
     this.unsubscribes.delete(docId);

@@ -278,6 +278,15 @@ export class Room {
     return state;
   }
 
+  /**
+   * The committed state of an idle room, now: with nothing in flight, what the room holds is
+   * what storage holds, so a version taken as it unloads needs no second read of the log.
+   */
+  idleState(): Uint8Array {
+    if (!this.isIdle() || this.destroyed) throw new Error('idleState of a room that is not idle');
+    return Y.encodeStateAsUpdate(this.ensureDoc());
+  }
+
   /** The name a connected peer shows in its presence (`user.name`), or null (rule V3). */
   authorName(peer: Peer): string | null {
     if (!this.peers.has(peer)) return null;

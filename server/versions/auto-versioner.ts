@@ -16,8 +16,11 @@ export interface AutoVersionerOptions {
   readonly scheduler: Scheduler;
   readonly policy: AutoVersionPolicy;
   readonly logger: Logger;
-  /** Takes an automatic version of the document's committed state, naming who took part. */
-  readonly take: (docId: DocId, authors: string[]) => Promise<unknown>;
+  /**
+   * Takes an automatic version of the document's committed state, naming who took part; `state`
+   * is that state when the caller has it at hand (else it is read from the rooms).
+   */
+  readonly take: (docId: DocId, authors: string[], state?: Uint8Array) => Promise<unknown>;
 }
 
 /** Changes not yet in a version. */
@@ -66,14 +69,17 @@ export class AutoVersioner {
     return this.unversioned.has(docId);
   }
 
-  /** Takes the version now if anything changed since the last one (the document is unloading). */
-  takeNow(docId: DocId): void {
+  /**
+   * Takes the version now if anything changed since the last one (the document is unloading:
+   * `stateNow` gives its committed state, read only if a version is due).
+   */
+  takeNow(docId: DocId, stateNow?: () => Uint8Array): void {
     const entry = this.unversioned.get(docId);
     if (!entry) return;
     entry.cancelPause();
     this.unversioned.delete(docId);
-    const run = this.options
-      .take(docId, [...entry.authors])
+    // Called at once (the room is about to go); a throw becomes a rejection, logged below.
+    const run = (async () => this.options.take(docId, [...entry.authors], stateNow?.()))()
       .then(() => {})
       .catch((error: unknown) => this.options.logger.error({ docId, err: error }, 'could not take an automatic version'));
     this.running.add(run);

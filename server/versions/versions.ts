@@ -53,11 +53,11 @@ export class Versions {
    * Stores the document's committed state as a version. A named one (and one taken before a
    * restore) also claims the authors of the changes it covers; an automatic one is given them.
    */
-  async take(docId: DocId, name: string | null, authors?: readonly string[]): Promise<VersionRecord | null> {
+  async take(docId: DocId, name: string | null, authors?: readonly string[], committedState?: Uint8Array): Promise<VersionRecord | null> {
     const { store, rooms, scheduler, retention, logger } = this.options;
     if (name === null && !(await this.options.exists(docId))) return null;
     const claimed = authors ?? rooms.claimAuthors(docId);
-    const state = await rooms.readCommitted(docId);
+    const state = committedState ?? (await rooms.readCommitted(docId));
     const record: VersionRecord = { id: newVersionId(), docId, createdAt: new Date(scheduler.now()), name, authors: [...new Set(claimed)].sort() };
     await store.add(record, encodeVersionContent(state));
     if (name === null) {
