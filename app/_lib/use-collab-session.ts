@@ -7,6 +7,7 @@ import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { OwnPresenceProvider } from '../../lib/own-presence-provider';
 import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { SaveTracker, type SaveState } from '../../lib/save-tracker';
 import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
@@ -111,7 +112,7 @@ export function useCollabSession(docId: string, key: string, identity: Identity)
     const start = () => {
       if (disposed || provider !== null) return;
       localLoaded = true;
-      const p = new WebsocketProvider(websocketBase(), docId, ydoc, {
+      const p = new OwnPresenceProvider(websocketBase(), docId, ydoc, {
         params: { key, [SAVED_ACK_PARAM]: '1' },
         connect: navigator.onLine,
       });
