@@ -5,11 +5,12 @@ import type { Bus, BusMessage } from '../bus/bus';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Scheduler } from '../scheduler';
-import type { DocLog } from '../storage/doc-log';
+import type { DocLog, StoredDoc } from '../storage/doc-log';
 import type { LinkStore } from '../storage/link-store';
 import { buildDoc } from './build-doc';
 import { Committer, type CommitterLimits } from './committer';
 import { Compactor } from './compactor';
+import { DocFolder } from './doc-folder';
 import type { Peer } from './peer';
 import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
 import { Room } from './room';
@@ -55,6 +56,8 @@ export class RoomRegistry {
   private readonly stale = new Set<DocId>();
   private readonly committer: Committer;
   private readonly compactor: Compactor;
+  /** Builds long logs in a worker thread, so a big document never stalls the others. */
+  private readonly folder = new DocFolder();
   private closed = false;
 
   constructor(private readonly options: RegistryOptions) {
@@ -77,7 +80,13 @@ export class RoomRegistry {
         this.maybeUnload(docId);
       },
     });
-    this.compactor = new Compactor({ log: options.log, logger: options.logger, metrics: options.metrics, onSettled: (docId) => this.maybeUnload(docId) });
+    this.compactor = new Compactor({
+      log: options.log,
+      logger: options.logger,
+      metrics: options.metrics,
+      folder: this.folder,
+      onSettled: (docId) => this.maybeUnload(docId),
+    });
   }
 
   /** Loads the room (once) and adds the peer; if the peer went away meanwhile, returns null. */
@@ -134,7 +143,7 @@ export class RoomRegistry {
   async readCommitted(docId: DocId): Promise<Uint8Array> {
     const room = this.rooms.get(docId);
     if (room) return room.readCommitted();
-    const doc = buildDoc(await this.options.log.load(docId), () => {});
+    const doc = buildDoc(await this.loadFolded(docId), () => {});
     try {
       return Y.encodeStateAsUpdate(doc);
     } finally {
@@ -156,6 +165,7 @@ export class RoomRegistry {
     const drained = await Promise.race([Promise.all([this.committer.drain(), this.compactor.drain()]).then(() => true), timedOut]);
     cancel();
     this.committer.stop();
+    await this.folder.close();
     for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
     return drained;
   }
@@ -190,8 +200,19 @@ export class RoomRegistry {
       throw error;
     }
     let stored;
+    let compactFrom: { snapshot: Uint8Array; throughSeq: number; foldedBytes: number; storedSnapshotBytes: number } | null = null;
     try {
-      stored = await log.load(docId);
+      const raw = await log.load(docId);
+      stored = await this.fold(docId, raw);
+      // The worker already built the snapshot a compaction needs: store it rather than build it again.
+      if (stored !== raw && stored.snapshot && raw.updates.length > 0) {
+        compactFrom = {
+          snapshot: stored.snapshot,
+          throughSeq: raw.throughSeq,
+          foldedBytes: raw.updates.reduce((sum, u) => sum + u.length, 0),
+          storedSnapshotBytes: raw.snapshot?.length ?? 0,
+        };
+      }
     } catch (error) {
       unsubscribe();
       metrics.storageErrors.inc({ op: 'load' });
@@ -208,7 +229,7 @@ export class RoomRegistry {
       presenceLimits: this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
       maxHeldBytes: this.options.maxHeldBytes ?? 8 * 1024 * 1024,
       beforeNextFlush: this.options.beforeNextFlush,
-      reload: () => log.load(docId),
+      reload: () => this.loadFolded(docId),
       onBuilt: (doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
       onSettled: () => this.maybeUnload(docId),
     });
@@ -216,6 +237,10 @@ export class RoomRegistry {
     this.rooms.set(docId, created);
     this.unsubscribes.set(docId, unsubscribe);
     this.compactor.track(docId, stored);
+    if (compactFrom) {
+      const { snapshot, throughSeq, foldedBytes, storedSnapshotBytes } = compactFrom;
+      this.compactor.folded(docId, snapshot, throughSeq, foldedBytes, storedSnapshotBytes);
+    }
     metrics.documents.set(this.rooms.size);
     for (const [message, from] of early) this.onBusMessage(created, message, from);
     return created;
@@ -240,7 +265,7 @@ export class RoomRegistry {
     if (!this.rooms.has(docId)) return;
     this.stale.add(docId);
     metrics.staleDocuments.set(this.stale.size);
-    Promise.all([log.load(docId), links.listLinks(docId)]).then(
+    Promise.all([this.loadFolded(docId), links.listLinks(docId)]).then(
       ([stored, linkRecords]) => {
         const room = this.rooms.get(docId);
         this.stale.delete(docId);
@@ -265,6 +290,20 @@ export class RoomRegistry {
         });
       },
     );
+  }
+
+  /** The stored document, a long log folded into one snapshot in the worker. */
+  private async loadFolded(docId: DocId): Promise<StoredDoc> {
+    return this.fold(docId, await this.options.log.load(docId));
+  }
+
+  private async fold(docId: DocId, stored: StoredDoc): Promise<StoredDoc> {
+    const folded = await this.folder.fold(stored);
+    for (const bad of folded.bad) {
+      this.options.metrics.badStoredEntries.inc();
+      this.options.logger.error({ docId, index: bad.index, err: bad.message }, 'skipped a stored entry that does not apply');
+    }
+    return folded.stored;
   }
 
   private maybeUnload(docId: DocId): void {

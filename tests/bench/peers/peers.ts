@@ -46,12 +46,22 @@ export interface PeerSpec {
   readonly stores: boolean;
 }
 
+/**
+ * Every benchmark client comes from 127.0.0.1, so Tandem's per-address admission limits (meant
+ * for one person's browser) are raised to let one address be the whole crowd.
+ */
+const ONE_ADDRESS_LOAD = {
+  MAX_CONNECTIONS_PER_IP: '1000000',
+  REQUESTS_PER_MINUTE_PER_IP: '100000000',
+  DOCS_PER_HOUR_PER_IP: '100000000',
+};
+
 export const PEERS: Readonly<Record<PeerId, PeerSpec>> = {
   tandem: {
     id: 'tandem',
     label: 'Tandem',
     setup:
-      '`server/main.ts` (`npm run server`) with its defaults: embedded SQLite in `DATA_DIR`, every relayed update committed first.',
+      '`server/main.ts` (`npm run server`) with its defaults: embedded SQLite in `DATA_DIR`, every relayed update committed first; per-address admission limits raised, since every client comes from 127.0.0.1.',
     clients: '`y-websocket` 3.1 `WebsocketProvider`, key from `POST /api/docs`',
     protocol: 'y-websocket',
     stores: true,
@@ -109,7 +119,7 @@ export async function startServer(peer: PeerId, options: StartOptions): Promise<
     case 'tandem': {
       proc = spawnProc('node', nodeArgs('server/main.ts', flags), {
         ...common,
-        env: { PORT: '0', HOST, DATA_DIR: options.dataDir, LOG_LEVEL: 'info', ...options.env },
+        env: { PORT: '0', HOST, DATA_DIR: options.dataDir, LOG_LEVEL: 'info', ...ONE_ADDRESS_LOAD, ...options.env },
       });
       port = await proc.waitForLine(listeningPort, 30_000);
       break;
