@@ -3,7 +3,7 @@
  * client reaches a document on each. Tandem first; the rest are the peers it is measured against.
  */
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listeningPort, nodeArgs, spawnProc, type Proc } from '../harness/process';
 
@@ -108,6 +108,15 @@ export interface StartOptions {
 const HOST = '127.0.0.1';
 const HOCUSPOCUS_TOKEN = 'bench-token';
 
+/**
+ * The Node.js flags `npm run server` gives Tandem's server (package.json), so the benchmark
+ * runs the server exactly as users start it.
+ */
+export function tandemServerFlags(root = process.cwd()): string[] {
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.server ?? '';
+  return script.split(/\s+/).filter((word) => /^--[a-z-]+=\S+$/.test(word));
+}
+
 /** Starts one server and waits until it listens. */
 export async function startServer(peer: PeerId, options: StartOptions): Promise<RunningServer> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -117,7 +126,7 @@ export async function startServer(peer: PeerId, options: StartOptions): Promise<
   let port: number;
   switch (peer) {
     case 'tandem': {
-      proc = spawnProc('node', nodeArgs('server/main.ts', flags), {
+      proc = spawnProc('node', nodeArgs('server/main.ts', [...tandemServerFlags(), ...flags]), {
         ...common,
         env: { PORT: '0', HOST, DATA_DIR: options.dataDir, LOG_LEVEL: 'info', ...ONE_ADDRESS_LOAD, ...options.env },
       });
