@@ -22,12 +22,14 @@ import { coldLoad } from './scenarios/cold-load';
 import { durableWrites } from './scenarios/durable-writes';
 import { concurrentTraces } from './scenarios/concurrent-traces';
 import { browser } from './scenarios/browser';
+import { bigDocStall } from './scenarios/big-doc-stall';
 
 const SCENARIOS: Readonly<Record<string, (ctx: BenchContext) => Promise<ScenarioOutput>>> = {
   fanout,
   breaking: breakingPoint,
   'many-docs': manyDocuments,
   'cold-load': coldLoad,
+  'big-doc-stall': bigDocStall,
   durable: durableWrites,
   traces: concurrentTraces,
   browser,
