@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { StoredDoc } from '../storage/doc-log';
-import type { FoldRequest, FoldResponse } from './fold-messages';
+import { packFoldRequest, type FoldResponse } from './fold-messages';
 
 /** Logs at least this long (entries after the snapshot) are folded in the worker. */
 export const MIN_UPDATES_TO_FOLD = 2_000;
@@ -56,8 +56,8 @@ export class DocFolder {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: FoldRequest = { id, stored };
-      worker.postMessage(request);
+      const { request, transfer } = packFoldRequest(id, stored);
+      worker.postMessage(request, transfer);
       worker.ref();
     });
   }

@@ -5,13 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { buildDoc } from './build-doc';
-import type { FoldRequest, FoldResponse } from './fold-messages';
+import { unpackFoldRequest, type FoldRequest, type FoldResponse } from './fold-messages';
 
 parentPort?.on('message', (request: FoldRequest) => {
   let response: FoldResponse;
   try {
     const bad: Array<{ index: number; message: string }> = [];
-    const doc = buildDoc(request.stored, (index, error) => bad.push({ index, message: error instanceof Error ? error.message : String(error) }));
+    const doc = buildDoc(unpackFoldRequest(request), (index, error) => bad.push({ index, message: error instanceof Error ? error.message : String(error) }));
     const snapshot = Y.encodeStateAsUpdate(doc);
     doc.destroy();
     response = { id: request.id, ok: true, snapshot, bad };
