@@ -11,6 +11,7 @@ import { buildDoc } from './build-doc';
 import { Committer, type CommitterLimits } from './committer';
 import { Compactor } from './compactor';
 import { DocFolder } from './doc-folder';
+import { MemoryReclaimer } from './memory-reclaimer';
 import type { Peer } from './peer';
 import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
 import { Room } from './room';
@@ -58,6 +59,7 @@ export class RoomRegistry {
   private readonly compactor: Compactor;
   /** Builds long logs in a worker thread, so a big document never stalls the others. */
   private readonly folder = new DocFolder();
+  private readonly reclaimer: MemoryReclaimer;
   private closed = false;
 
   constructor(private readonly options: RegistryOptions) {
@@ -80,6 +82,7 @@ export class RoomRegistry {
         this.maybeUnload(docId);
       },
     });
+    this.reclaimer = new MemoryReclaimer(options.scheduler);
     this.compactor = new Compactor({
       log: options.log,
       logger: options.logger,
@@ -166,6 +169,7 @@ export class RoomRegistry {
     cancel();
     this.committer.stop();
     await this.folder.close();
+    this.reclaimer.stop();
     for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
     return drained;
   }
@@ -315,6 +319,7 @@ export class RoomRegistry {
     this.compactor.forget(docId);
     this.stale.delete(docId);
     room.destroy();
+    this.reclaimer.unloaded();
     this.options.metrics.documents.set(this.rooms.size);
     this.options.metrics.staleDocuments.set(this.stale.size);
   }

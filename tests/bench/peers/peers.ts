@@ -114,7 +114,9 @@ const HOCUSPOCUS_TOKEN = 'bench-token';
  */
 export function tandemServerFlags(root = process.cwd()): string[] {
   const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.server ?? '';
-  return script.split(/\s+/).filter((word) => /^--[a-z-]+=\S+$/.test(word));
+  // `node <flags> --import tsx server/main.ts`: the flags are what comes before `--import`.
+  const words = script.split(/\s+/);
+  return words.slice(1, Math.max(1, words.indexOf('--import'))).filter((word) => word.startsWith('--'));
 }
 
 /** Starts one server and waits until it listens. */
