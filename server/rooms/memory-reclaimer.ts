@@ -11,7 +11,7 @@ import type { Scheduler } from '../scheduler';
 /** Unloads since the last collection that make one worth its pause (a few tens of ms). */
 export const UNLOADS_BEFORE_COLLECTING = 200;
 /** Quiet time after the last unload before collecting. */
-export const QUIET_MS = 5_000;
+export const QUIET_MS = 2_000;
 
 export class MemoryReclaimer {
   private unloads = 0;
