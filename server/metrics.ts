@@ -7,6 +7,22 @@ export function createMetrics() {
   const registers = [registry];
   return {
     registry,
+    // Also in the default metrics under prefixed names; one gauge read at scrape time names every
+    // part, array buffers included (where socket buffers live), for memory per connection.
+    memory: new Gauge({
+      name: 'tandem_memory_bytes',
+      help: 'Process memory at scrape time, by kind (rss, heap_used, heap_total, external, array_buffers)',
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        const usage = process.memoryUsage();
+        this.set({ kind: 'rss' }, usage.rss);
+        this.set({ kind: 'heap_used' }, usage.heapUsed);
+        this.set({ kind: 'heap_total' }, usage.heapTotal);
+        this.set({ kind: 'external' }, usage.external);
+        this.set({ kind: 'array_buffers' }, usage.arrayBuffers);
+      },
+    }),
     connections: new Gauge({ name: 'tandem_connections', help: 'Open WebSocket connections', registers }),
     documents: new Gauge({ name: 'tandem_documents_loaded', help: 'Documents loaded in memory', registers }),
     connectionsRefused: new Counter({

@@ -6,7 +6,7 @@
  */
 import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
-import { WebsocketProvider } from 'y-websocket';
+import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { SaveTracker, type SaveState } from '../../lib/save-tracker';
@@ -15,6 +15,7 @@ import { loadDurable, saveDurable } from './durable-store';
 import type { Identity } from './identity';
 import { refusalFromClose, type Refusal } from './refusal';
 import { clearRescue, saveRescue, takeRescue } from './rescue-store';
+import { OwnPresenceProvider } from '../../lib/own-presence-provider';
 
 export interface CollabSession {
   readonly ydoc: Y.Doc;
@@ -139,7 +140,7 @@ export class DocumentSession {
     const start = () => {
       if (disposed || provider !== null) return;
       localLoaded = true;
-      const p = new WebsocketProvider(websocketBase(), docId, ydoc, {
+      const p = new OwnPresenceProvider(websocketBase(), docId, ydoc, {
         params: { key, [SAVED_ACK_PARAM]: '1' },
         connect: navigator.onLine,
       });

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { DocLog, StoredDoc } from '../storage/doc-log';
 import { buildDoc } from './build-doc';
+import type { DocFolder } from './doc-folder';
 
 /** Compact once the log has grown past the snapshot and this floor (small logs load fast anyway). */
 export const MIN_LOG_BYTES_TO_COMPACT = 64 * 1024;
@@ -16,6 +17,8 @@ export interface CompactorOptions {
   readonly log: DocLog;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Builds and encodes the snapshot in a worker thread, off the event loop. */
+  readonly folder: DocFolder;
   /** Called when a compaction of `docId` has finished, whatever its outcome (its room may now unload). */
   readonly onSettled: (docId: DocId) => void;
   /** The floor below which a log is never compacted (default MIN_LOG_BYTES_TO_COMPACT; the simulation lowers it). */
@@ -66,9 +69,7 @@ export class Compactor {
     this.start(docId, async () => {
       const stored = await this.options.log.load(docId);
       if (stored.updates.length === 0) return null;
-      const doc = buildDoc(stored, () => {});
-      const snapshot = Y.encodeStateAsUpdate(doc);
-      doc.destroy();
+      const { snapshot } = await this.options.folder.foldAlways(stored);
       return { snapshot, throughSeq: stored.throughSeq, folded: stored.updates.reduce((sum, u) => sum + u.length, 0) };
     });
   }
@@ -88,6 +89,19 @@ export class Compactor {
   /** No compaction in flight. */
   get idle(): boolean {
     return this.running.size === 0;
+  }
+
+  /**
+   * The registry had a long log folded in the worker when it loaded the document: store that
+   * snapshot, through `throughSeq`, if the log (`foldedBytes`) has outgrown the stored snapshot.
+   */
+  folded(docId: DocId, snapshot: Uint8Array, throughSeq: number, foldedBytes: number, storedSnapshotBytes: number): void {
+    const size = this.sizes.get(docId);
+    if (!size || this.running.has(docId)) return;
+    // `track` saw the folded document, with no log; the stored log is still there until compacted.
+    size.logBytes += foldedBytes;
+    if (!shouldCompact(size.logBytes, storedSnapshotBytes, this.options.minLogBytes)) return;
+    this.start(docId, async () => ({ snapshot, throughSeq, folded: foldedBytes }));
   }
 
   /** Resolves once every compaction in flight has finished (shutdown waits for this). */

@@ -5,12 +5,14 @@ import type { Bus, BusMessage } from '../bus/bus';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Scheduler } from '../scheduler';
-import type { DocLog } from '../storage/doc-log';
+import type { DocLog, StoredDoc } from '../storage/doc-log';
 import type { LinkStore } from '../storage/link-store';
 import { AutoVersioner, type AutoVersionerOptions, type AutoVersionPolicy } from '../versions/auto-versioner';
 import { buildDoc } from './build-doc';
 import { Committer, type CommitterLimits, type PendingUpdate } from './committer';
 import { Compactor } from './compactor';
+import { DocFolder } from './doc-folder';
+import { MemoryReclaimer } from './memory-reclaimer';
 import type { Peer } from './peer';
 import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
 import { Room } from './room';
@@ -30,6 +32,8 @@ export interface RegistryOptions {
   readonly maxHeldBytes?: number;
   /** Smallest log worth compacting (default 64 KiB); the simulation lowers it to reach compaction with small edits. */
   readonly minLogBytesToCompact?: number;
+  /** Folds long logs into snapshots (default: in a worker thread; the simulation folds in process). */
+  readonly folder?: DocFolder;
   /** Automatic versions (rule V3): when, and how to take one. None without it. */
   readonly autoVersions?: {
     readonly policy: AutoVersionPolicy;
@@ -85,6 +89,9 @@ export class RoomRegistry {
   private readonly committer: Committer;
   private readonly compactor: Compactor;
   private readonly versioner: AutoVersioner | null;
+  /** Builds long logs in a worker thread, so a big document never stalls the others. */
+  private readonly folder: DocFolder;
+  private readonly reclaimer: MemoryReclaimer;
   private closed = false;
 
   constructor(private readonly options: RegistryOptions) {
@@ -111,11 +118,14 @@ export class RoomRegistry {
     });
     const auto = options.autoVersions;
     this.versioner = auto ? new AutoVersioner({ scheduler: options.scheduler, logger: options.logger, policy: auto.policy, take: auto.take }) : null;
+    this.folder = options.folder ?? new DocFolder();
+    this.reclaimer = new MemoryReclaimer(options.scheduler);
     this.compactor = new Compactor({
       log: options.log,
       logger: options.logger,
       metrics: options.metrics,
       minLogBytes: options.minLogBytesToCompact,
+      folder: this.folder,
       onSettled: (docId) => this.maybeUnload(docId),
     });
   }
@@ -184,7 +194,7 @@ export class RoomRegistry {
   async readCommitted(docId: DocId): Promise<Uint8Array> {
     const room = this.rooms.get(docId);
     if (room) return room.readCommitted();
-    const doc = buildDoc(await this.options.log.load(docId), () => {});
+    const doc = buildDoc(await this.loadFolded(docId), () => {});
     try {
       return Y.encodeStateAsUpdate(doc);
     } finally {
@@ -219,6 +229,8 @@ export class RoomRegistry {
     ]);
     cancel();
     this.committer.stop();
+    await this.folder.close();
+    this.reclaimer.stop();
     for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
     return drained;
   }
@@ -265,8 +277,19 @@ export class RoomRegistry {
       throw error;
     }
     let stored;
+    let compactFrom: { snapshot: Uint8Array; throughSeq: number; foldedBytes: number; storedSnapshotBytes: number } | null = null;
     try {
-      stored = await log.load(docId);
+      const raw = await log.load(docId);
+      stored = await this.fold(docId, raw);
+      // The worker already built the snapshot a compaction needs: store it rather than build it again.
+      if (stored !== raw && stored.snapshot && raw.updates.length > 0) {
+        compactFrom = {
+          snapshot: stored.snapshot,
+          throughSeq: raw.throughSeq,
+          foldedBytes: raw.updates.reduce((sum, u) => sum + u.length, 0),
+          storedSnapshotBytes: raw.snapshot?.length ?? 0,
+        };
+      }
     } catch (error) {
       unsubscribe();
       metrics.storageErrors.inc({ op: 'load' });
@@ -283,7 +306,7 @@ export class RoomRegistry {
       presenceLimits: this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
       maxHeldBytes: this.options.maxHeldBytes ?? 8 * 1024 * 1024,
       beforeNextFlush: this.options.beforeNextFlush,
-      reload: () => log.load(docId),
+      reload: () => this.loadFolded(docId),
       onBuilt: (doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
       onSettled: () => this.maybeUnload(docId),
     });
@@ -291,6 +314,10 @@ export class RoomRegistry {
     this.rooms.set(docId, created);
     this.unsubscribes.set(docId, unsubscribe);
     this.compactor.track(docId, stored);
+    if (compactFrom) {
+      const { snapshot, throughSeq, foldedBytes, storedSnapshotBytes } = compactFrom;
+      this.compactor.folded(docId, snapshot, throughSeq, foldedBytes, storedSnapshotBytes);
+    }
     metrics.documents.set(this.rooms.size);
     for (const [message, from] of early) this.onBusMessage(created, message, from);
     return created;
@@ -315,7 +342,7 @@ export class RoomRegistry {
     if (!this.rooms.has(docId)) return;
     this.stale.add(docId);
     metrics.staleDocuments.set(this.stale.size);
-    Promise.all([log.load(docId), links.listLinks(docId)]).then(
+    Promise.all([this.loadFolded(docId), links.listLinks(docId)]).then(
       ([stored, linkRecords]) => {
         const room = this.rooms.get(docId);
         this.stale.delete(docId);
@@ -342,6 +369,20 @@ export class RoomRegistry {
     );
   }
 
+  /** The stored document, a long log folded into one snapshot in the worker. */
+  private async loadFolded(docId: DocId): Promise<StoredDoc> {
+    return this.fold(docId, await this.options.log.load(docId));
+  }
+
+  private async fold(docId: DocId, stored: StoredDoc): Promise<StoredDoc> {
+    const folded = await this.folder.fold(stored);
+    for (const bad of folded.bad) {
+      this.options.metrics.badStoredEntries.inc();
+      this.options.logger.error({ docId, index: bad.index, err: bad.message }, 'skipped a stored entry that does not apply');
+    }
+    return folded.stored;
+  }
+
   private maybeUnload(docId: DocId): void {
     const room = this.rooms.get(docId);
     if (!room || !room.isIdle() || this.joining.has(docId) || this.committer.hasPending(docId) || this.compactor.isBusy(docId)) return;
@@ -354,6 +395,7 @@ export class RoomRegistry {
     this.compactor.forget(docId);
     this.stale.delete(docId);
     room.destroy();
+    this.reclaimer.unloaded();
     this.options.metrics.documents.set(this.rooms.size);
     this.options.metrics.staleDocuments.set(this.stale.size);
   }

@@ -23,12 +23,14 @@ import { durableWrites } from './scenarios/durable-writes';
 import { concurrentTraces } from './scenarios/concurrent-traces';
 import { browser } from './scenarios/browser';
 import { versions } from './scenarios/versions';
+import { bigDocStall } from './scenarios/big-doc-stall';
 
 const SCENARIOS: Readonly<Record<string, (ctx: BenchContext) => Promise<ScenarioOutput>>> = {
   fanout,
   breaking: breakingPoint,
   'many-docs': manyDocuments,
   'cold-load': coldLoad,
+  'big-doc-stall': bigDocStall,
   durable: durableWrites,
   traces: concurrentTraces,
   browser,
@@ -96,6 +98,11 @@ async function main(): Promise<void> {
   }
   const startedAt = new Date();
   const machine = describeMachine();
+  // BENCHMARKS.md must name the code it measured: a full run measures a commit, nothing else.
+  if (args.profile.name === 'full' && machine.dirty) {
+    throw new Error('--full measures a commit: the working tree has uncommitted changes (git status); commit or stash them first');
+  }
+  process.stdout.write(`[bench] Tandem at commit ${machine.commit}\n`);
   const runName = `${startedAt.toISOString().replace(/[:.]/g, '-')}-${args.profile.name}`;
   const outDir = resolve(root, 'bench-results', runName);
   const chartsDir = join(outDir, 'charts');

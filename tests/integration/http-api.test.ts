@@ -92,6 +92,16 @@ describe('HTTP API', () => {
     }
   });
 
+  it('reports RSS and heap on /metrics', async () => {
+    const text = await (await call('/metrics')).text();
+    const memory = (kind: string) => Number(text.match(new RegExp(`^tandem_memory_bytes\\{kind="${kind}"\\} (\\d+)$`, 'm'))?.[1]);
+    expect(memory('rss')).toBeGreaterThan(memory('heap_used'));
+    expect(memory('heap_used')).toBeGreaterThan(1024 * 1024);
+    expect(memory('heap_total')).toBeGreaterThanOrEqual(memory('heap_used'));
+    expect(memory('array_buffers')).toBeGreaterThanOrEqual(0);
+    expect(text).toMatch(/^tandem_process_process_resident_memory_bytes \d+/m);
+  });
+
   it('answers 503 on /healthz when storage does not answer', async () => {
     const broken = await startServer();
     const { ownerKey } = await createDoc(broken.url);

@@ -13,6 +13,7 @@ import type { SimBusHub } from './sim-bus';
 import type { ServerConnection } from './sim-network';
 import type { SimScheduler } from './sim-scheduler';
 import type { SimStorage } from './sim-storage';
+import { DocFolder, MIN_UPDATES_TO_FOLD, foldHere } from '../../server/rooms/doc-folder';
 
 /** How long a connection may wait for its document, as in the real transport. */
 const JOIN_TIMEOUT_MS = 30_000;
@@ -61,6 +62,8 @@ export class SimInstance {
       beforeNextFlush: (task) => this.flusher.beforeNextFlush(task),
       committerLimits: options.committerLimits,
       minLogBytesToCompact: options.minLogBytesToCompact,
+      // Folded in process, in the scheduler's order: a worker thread's replies would arrive in real time.
+      folder: new DocFolder(MIN_UPDATES_TO_FOLD, async (stored) => foldHere(stored)),
     });
   }
 

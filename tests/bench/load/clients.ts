@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import { HocuspocusProvider } from '@hocuspocus/provider';
+import { OwnPresenceProvider } from '../../../lib/own-presence-provider';
 import type { Awareness } from 'y-protocols/awareness';
 import type { DocTarget } from '../peers/peers';
 import { Coverage, type DeliveryTracker } from './tracker';
@@ -25,6 +26,8 @@ export interface SimClient {
 export interface ClientOptions {
   /** Announce a presence state (user name and colour), as an editor does; off means no local state. */
   readonly presence: boolean;
+  /** y-websocket only: the stock provider (re-sends others' presence) or Tandem's app client (only its own). */
+  readonly echoPresence: boolean;
   readonly index: number;
 }
 
@@ -35,7 +38,8 @@ export function openClient(target: DocTarget, options: ClientOptions): SimClient
   const text = doc.getText(TEXT_FIELD);
   const presence = { user: { name: `user ${options.index}`, color: COLORS[options.index % COLORS.length] } };
   if (target.protocol === 'y-websocket') {
-    const provider = new WebsocketProvider(target.url, target.name, doc, {
+    const Provider = options.echoPresence ? WebsocketProvider : OwnPresenceProvider;
+    const provider = new Provider(target.url, target.name, doc, {
       connect: false,
       params: { ...target.params },
       // ws's WebSocket is what the docs say to pass in Node; its type differs from the DOM one.

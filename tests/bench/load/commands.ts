@@ -8,6 +8,12 @@ export type LoadCommand =
       readonly targets: readonly DocTarget[];
       readonly clientsPerTarget: number;
       readonly presence: boolean;
+      /**
+       * y-websocket clients re-send every presence entry they receive, as the stock
+       * `WebsocketProvider` does (the default), or send only their own, as Tandem's app client
+       * (`lib/own-presence-provider.ts`) does. Hocuspocus clients never re-send.
+       */
+      readonly echoPresence?: boolean;
       /** The first clients of each document use the stock client library; the rest are light clients. */
       readonly stockPerTarget: number;
       /** Light clients per document that keep what they receive, to rebuild the text at the end. */

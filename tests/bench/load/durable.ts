@@ -39,7 +39,7 @@ export async function durable(command: Extract<LoadCommand, { kind: 'durable' }>
   // One writer per document: nothing is relayed to them, the tracker is only plumbing.
   const tracker = new DeliveryTracker();
   const writers: Writer[] = command.targets.map((target, index) => ({
-    client: new LightClient(target, tracker, { presence: false, index, keepUpdates: false }),
+    client: new LightClient(target, tracker, { presence: false, echoPresence: false, index, keepUpdates: false }),
     doc: new Y.Doc(),
     updates: [],
     sentAt: [],

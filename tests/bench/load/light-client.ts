@@ -9,7 +9,8 @@
  * - y-websocket: on open, sync step 1 and (presence on) its awareness state; answers the
  *   server's step 1 with a step 2 of its own edits; sends each edit as a sync update; and, like
  *   the stock client (field notes 1), re-sends every awareness entry it receives that is newer
- *   than what it had, other clients' included.
+ *   than what it had, other clients' included (unless `echoPresence` is off: Tandem's app client
+ *   sends only its own).
  * - Hocuspocus: every message prefixed with the document name; on open, the token, sync step 1
  *   and its awareness state; answers application-level pings; never re-sends others' presence
  *   (the Hocuspocus provider filters its own origin).
@@ -40,6 +41,8 @@ const PRESENCE_RENEW_MS = 15_000;
 
 export interface LightClientOptions {
   readonly presence: boolean;
+  /** y-websocket: re-send others' presence like the stock client, or only its own like Tandem's app client. */
+  readonly echoPresence: boolean;
   readonly index: number;
   /** Keep every update received, to rebuild the document at the end and compare it. */
   readonly keepUpdates: boolean;
@@ -205,7 +208,7 @@ export class LightClient implements BenchClient {
         break;
       }
       case AWARENESS: {
-        if (!this.hocuspocus) this.echoPresence(decoding.readVarUint8Array(decoder));
+        if (!this.hocuspocus && this.options.echoPresence) this.echoPresence(decoding.readVarUint8Array(decoder));
         break;
       }
       case AUTH: {

@@ -14,7 +14,7 @@ import { concurrentUpdates } from './traces';
 export async function replayTrace(command: ReplayCommand): Promise<ReplayResult> {
   const trace = concurrentUpdates(command.trace);
   const clients: SimClient[] = Array.from({ length: trace.numAgents }, (_, index) =>
-    openClient(command.target, { presence: false, index }),
+    openClient(command.target, { presence: false, echoPresence: false, index }),
   );
   try {
     await withDeadline(Promise.all(clients.map((c) => c.synced)), command.timeoutMs, 'agents connecting');
@@ -80,7 +80,7 @@ export async function coldLoad(command: ColdLoadCommand): Promise<ColdLoadResult
     referenceMs = median(times);
   }
   const t0 = performance.now();
-  const client = openClient(command.target, { presence: false, index: 0 });
+  const client = openClient(command.target, { presence: false, echoPresence: false, index: 0 });
   try {
     await withDeadline(client.synced, command.timeoutMs, 'cold load');
     const expected = command.expectedLength;

@@ -31,7 +31,7 @@ async function connect(command: Extract<LoadCommand, { kind: 'connect' }>): Prom
     groups.push(group);
     for (let i = 0; i < command.clientsPerTarget; i += 1) {
       opens.push(() => {
-        const options = { presence: command.presence, index: i };
+        const options = { presence: command.presence, echoPresence: command.echoPresence ?? true, index: i };
         const client: BenchClient =
           i < command.stockPerTarget
             ? new StockClient(target, tracker, options)

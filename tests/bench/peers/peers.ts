@@ -3,7 +3,7 @@
  * client reaches a document on each. Tandem first; the rest are the peers it is measured against.
  */
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listeningPort, nodeArgs, spawnProc, type Proc } from '../harness/process';
 
@@ -46,12 +46,22 @@ export interface PeerSpec {
   readonly stores: boolean;
 }
 
+/**
+ * Every benchmark client comes from 127.0.0.1, so Tandem's per-address admission limits (meant
+ * for one person's browser) are raised to let one address be the whole crowd.
+ */
+const ONE_ADDRESS_LOAD = {
+  MAX_CONNECTIONS_PER_IP: '1000000',
+  REQUESTS_PER_MINUTE_PER_IP: '100000000',
+  DOCS_PER_HOUR_PER_IP: '100000000',
+};
+
 export const PEERS: Readonly<Record<PeerId, PeerSpec>> = {
   tandem: {
     id: 'tandem',
     label: 'Tandem',
     setup:
-      '`server/main.ts` (`npm run server`) with its defaults: embedded SQLite in `DATA_DIR`, every relayed update committed first.',
+      '`server/main.ts` (`npm run server`) with its defaults: embedded SQLite in `DATA_DIR`, every relayed update committed first; per-address admission limits raised, since every client comes from 127.0.0.1.',
     clients: '`y-websocket` 3.1 `WebsocketProvider`, key from `POST /api/docs`',
     protocol: 'y-websocket',
     stores: true,
@@ -98,6 +108,17 @@ export interface StartOptions {
 const HOST = '127.0.0.1';
 const HOCUSPOCUS_TOKEN = 'bench-token';
 
+/**
+ * The Node.js flags `npm run server` gives Tandem's server (package.json), so the benchmark
+ * runs the server exactly as users start it.
+ */
+export function tandemServerFlags(root = process.cwd()): string[] {
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.server ?? '';
+  // `node <flags> --import tsx server/main.ts`: the flags are what comes before `--import`.
+  const words = script.split(/\s+/);
+  return words.slice(1, Math.max(1, words.indexOf('--import'))).filter((word) => word.startsWith('--'));
+}
+
 /** Starts one server and waits until it listens. */
 export async function startServer(peer: PeerId, options: StartOptions): Promise<RunningServer> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -107,9 +128,9 @@ export async function startServer(peer: PeerId, options: StartOptions): Promise<
   let port: number;
   switch (peer) {
     case 'tandem': {
-      proc = spawnProc('node', nodeArgs('server/main.ts', flags), {
+      proc = spawnProc('node', nodeArgs('server/main.ts', [...tandemServerFlags(), ...flags]), {
         ...common,
-        env: { PORT: '0', HOST, DATA_DIR: options.dataDir, LOG_LEVEL: 'info', ...options.env },
+        env: { PORT: '0', HOST, DATA_DIR: options.dataDir, LOG_LEVEL: 'info', ...ONE_ADDRESS_LOAD, ...options.env },
       });
       port = await proc.waitForLine(listeningPort, 30_000);
       break;

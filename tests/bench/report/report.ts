@@ -13,6 +13,8 @@ export interface Machine {
   readonly kernel: string;
   readonly node: string;
   readonly commit: string;
+  /** The working tree differs from the commit (a full run refuses to start then). */
+  readonly dirty: boolean;
   /** /proc/loadavg when the run started: other work on the machine disturbs every figure. */
   readonly loadAverage: string;
   /** Other processes' CPU before the run (share of one core), measured by run.ts. */
@@ -36,6 +38,7 @@ export function describeMachine(): Machine {
     kernel: release(),
     node: process.version,
     commit: commit ? `${commit}${dirty ? ' (with uncommitted changes)' : ''}` : 'no commit yet (working tree)',
+    dirty,
     loadAverage: loadavg().map((l) => l.toFixed(2)).join(' '),
   };
 }

@@ -31,8 +31,13 @@ interface RampRun {
   readonly sustained: number;
   /** Why the ramp stopped. */
   readonly stoppedBy: string;
+  /** The load generator used 80 % of its core or more at the last step: the figure is a lower bound. */
+  readonly loadLimited: boolean;
   readonly converged: boolean;
 }
+
+/** Past this share of its core, the load generator may be what limits the ramp. */
+const LOAD_LIMIT_SHARE = 0.8;
 
 export async function breakingPoint(ctx: BenchContext): Promise<ScenarioOutput> {
   const config = ctx.profile.breaking;
@@ -112,8 +117,9 @@ async function ramp(ctx: BenchContext, peer: PeerId, rep: number): Promise<RampR
     const verified = await load.run({ kind: 'verify', timeoutMs: 60_000 });
     await load.run({ kind: 'close', timeoutMs: 10_000 });
     const last = steps.at(-1);
-    if (last && last.loadCpuShare > 0.85) stoppedBy += `; the load generator was at ${num(last.loadCpuShare * 100, 2)} % of its core`;
-    return { peer, rep, steps, sustained, stoppedBy, converged: verified.converged };
+    const loadLimited = last !== undefined && last.loadCpuShare >= LOAD_LIMIT_SHARE;
+    if (loadLimited) stoppedBy += `; the load generator was at ${num(last.loadCpuShare * 100, 2)} % of its core (a lower bound)`;
+    return { peer, rep, steps, sustained, stoppedBy, loadLimited, converged: verified.converged };
   });
 }
 
@@ -148,16 +154,19 @@ function report(ctx: BenchContext, runs: readonly RampRun[], failures: readonly 
     );
   const targets: TargetResult[] = [];
   const ours = sustained('tandem').median;
+  const oursLowerBound = runs.some((r) => r.peer === 'tandem' && r.loadLimited);
   if (ctx.peers.includes('hocuspocus')) {
     const theirs = sustained('hocuspocus').median;
+    const met = Number.isFinite(ours) && Number.isFinite(theirs) ? ours >= 2 * theirs : null;
     targets.push({
       scenario: `breaking point, ${config.clients} clients`,
       target: 'sustained edits/s ≥ 2× Hocuspocus',
-      ours: `${num(ours)} edits/s`,
+      ours: `${oursLowerBound ? '≥ ' : ''}${num(ours)} edits/s`,
       reference: `Hocuspocus ${num(theirs)} edits/s`,
       ratio: ratioText(ours, theirs),
-      met: Number.isFinite(ours) && Number.isFinite(theirs) ? ours >= 2 * theirs : null,
-      note: theirs === 0 ? 'Hocuspocus failed the first step' : undefined,
+      // A figure the load generator limited is a lower bound: not counted as met.
+      met: oursLowerBound && met ? false : met,
+      note: theirs === 0 ? 'Hocuspocus failed the first step' : oursLowerBound ? `lower bound: the load generator reached ${LOAD_LIMIT_SHARE * 100} % of its core` : undefined,
     });
   }
   if (ctx.peers.includes('relay')) {

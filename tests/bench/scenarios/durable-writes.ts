@@ -10,7 +10,7 @@ import { Histogram, spread } from '../harness/stats';
 import { num, spreadText, table } from '../report/format';
 import type { ScenarioOutput, TargetResult } from '../report/types';
 
-const TARGET_RATE = 50_000;
+const TARGET_RATE = 100_000;
 /** Unacknowledged updates per writer: deep enough that the server, not the window, sets the pace. */
 const WINDOW = 2_000;
 

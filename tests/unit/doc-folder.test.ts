@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { buildDoc } from '../../server/rooms/build-doc';
+import { DocFolder } from '../../server/rooms/doc-folder';
+import type { StoredDoc } from '../../server/storage/doc-log';
+import * as prng from 'lib0/prng';
+import { seededRandom } from '../helpers/seed';
+
+/** A stored document of `count` one-character updates at seeded places, after a snapshot of the first tenth. */
+function storedDoc(count: number, label: string): StoredDoc {
+  const { gen } = seededRandom(label);
+  const random = () => prng.real53(gen);
+  const doc = new Y.Doc();
+  const text = doc.getText('t');
+  const updates: Uint8Array[] = [];
+  doc.on('update', (update: Uint8Array) => updates.push(update));
+  for (let i = 0; i < count; i++) text.insert(Math.floor(random() * (text.length + 1)), String.fromCharCode(97 + (i % 26)));
+  const head = Math.floor(count / 10);
+  const snapshotDoc = new Y.Doc();
+  for (const update of updates.slice(0, head)) Y.applyUpdate(snapshotDoc, update);
+  return { snapshot: Y.encodeStateAsUpdate(snapshotDoc), updates: updates.slice(head), throughSeq: count };
+}
+
+const textOf = (stored: StoredDoc) => buildDoc(stored, () => {}).getText('t').toString();
+
+describe('folding long logs in a worker thread', () => {
+  it('gives the document buildDoc gives, as one snapshot, through the same sequence number', async () => {
+    const stored = storedDoc(3_000, 'doc-folder');
+    const folder = new DocFolder(1_000);
+    try {
+      const folded = await folder.fold(stored);
+      expect(folded.stored.updates).toEqual([]);
+      expect(folded.stored.throughSeq).toBe(stored.throughSeq);
+      expect(folded.bad).toEqual([]);
+      expect(textOf(folded.stored)).toBe(textOf(stored));
+    } finally {
+      await folder.close();
+    }
+  });
+
+  it('leaves short logs as they are, without a worker', async () => {
+    const stored = storedDoc(50, 'doc-folder-short');
+    const folder = new DocFolder(1_000);
+    expect((await folder.fold(stored)).stored).toBe(stored);
+    await folder.close();
+  });
+
+  it('skips and reports an entry that does not integrate, like buildDoc (rule D6)', async () => {
+    const stored = storedDoc(1_500, 'doc-folder-bad');
+    // A zero-length deleted map item: decodes, then throws from the end of Yjs's transaction.
+    const bad = Uint8Array.from(Buffer.from('0101b803002101016d01610000', 'hex'));
+    const withBad: StoredDoc = { ...stored, updates: [...stored.updates.slice(0, 700), bad, ...stored.updates.slice(700)] };
+    const folder = new DocFolder(1_000);
+    try {
+      const folded = await folder.fold(withBad);
+      expect(folded.bad.map((b) => b.index)).toEqual([700]);
+      expect(textOf(folded.stored)).toBe(textOf(stored));
+    } finally {
+      await folder.close();
+    }
+  });
+});
