@@ -30,6 +30,8 @@ export interface ServerConfig {
   readonly requestsPerMinutePerIp: number;
   /** Documents one address may create per hour. */
   readonly docsPerHourPerIp: number;
+  /** Largest request body that carries document content (content API, new documents); bigger ones get 413. */
+  readonly maxContentBytes: number;
 }
 
 export interface LoadConfigOptions {
@@ -39,6 +41,12 @@ export interface LoadConfigOptions {
   /** Name shown in --help. */
   readonly name?: string;
 }
+
+/**
+ * A content body is a whole document: 2 MiB holds about a book of Markdown, yet bounds what one
+ * request makes the server parse and write in one change.
+ */
+export const DEFAULT_MAX_CONTENT_BYTES = 2 * 1024 * 1024;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -123,6 +131,12 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     .addOption(new Option('--max-connections-per-ip <n>', 'open WebSocket connections from one address').env('MAX_CONNECTIONS_PER_IP').argParser(parseCount).default(256))
     .addOption(new Option('--requests-per-minute-per-ip <n>', 'WebSocket upgrades and API requests one address may make per minute').env('REQUESTS_PER_MINUTE_PER_IP').argParser(parseCount).default(600))
     .addOption(new Option('--docs-per-hour-per-ip <n>', 'documents one address may create per hour').env('DOCS_PER_HOUR_PER_IP').argParser(parseCount).default(120))
+    .addOption(
+      new Option('--max-content-bytes <bytes>', 'largest request body carrying document content (POST /api/docs, /content)')
+        .env('MAX_CONTENT_BYTES')
+        .argParser(parseBytes)
+        .default(DEFAULT_MAX_CONTENT_BYTES),
+    )
     .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .allowUnknownOption(false)
     .helpOption('-h, --help', 'show this help');
@@ -150,6 +164,7 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxConnectionsPerIp: number | string;
     requestsPerMinutePerIp: number | string;
     docsPerHourPerIp: number | string;
+    maxContentBytes: number | string;
   }>();
   const count = (v: number | string) => (typeof v === 'number' ? v : parseCount(v));
   return {
@@ -168,5 +183,6 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxConnectionsPerIp: count(o.maxConnectionsPerIp),
     requestsPerMinutePerIp: count(o.requestsPerMinutePerIp),
     docsPerHourPerIp: count(o.docsPerHourPerIp),
+    maxContentBytes: typeof o.maxContentBytes === 'number' ? o.maxContentBytes : parseBytes(o.maxContentBytes),
   };
 }

@@ -101,7 +101,7 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
     maxFrameBytes: config.maxFrameBytes,
     maxBufferedBytes: config.maxBufferedBytes,
   });
-  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler };
+  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler, maxContentBytes: config.maxContentBytes };
   const handleRequest = createApiHandler(deps);
   let closing: Promise<void> | null = null;
 

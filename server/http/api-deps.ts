@@ -15,4 +15,6 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly scheduler: Scheduler;
+  /** Largest body that carries document content (`MAX_CONTENT_BYTES`). */
+  readonly maxContentBytes: number;
 }
