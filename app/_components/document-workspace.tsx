@@ -83,9 +83,9 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
         </div>
       </header>
-      {/* Shown only on paper: the printed page carries the title the header showed. */}
+      {/* Shown only on paper: the printed page carries the title, unless the text starts with it. */}
       <p className="print-title" aria-hidden="true">
-        {title.trim() || firstHeading}
+        {title.trim() === firstHeading ? '' : title.trim()}
       </p>
       {session ? (
         <CollabEditor
