@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import * as prng from 'lib0/prng';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ import { waitFor, waitForAsync } from '../helpers/wait';
 
 const file = serverForFile({ beforeAll, afterAll });
 const everyNode = fs.readFileSync(new URL('../fixtures/content/every-node.md', import.meta.url), 'utf8');
+/** The end state of a recorded editing trace: a real blog post, written in Markdown. */
+const sephBlog = (JSON.parse(zlib.gunzipSync(fs.readFileSync(new URL('../fixtures/traces/seph-blog1.json.gz', import.meta.url))).toString()) as { endContent: string }).endContent;
 
 async function created(body: unknown): Promise<{ id: string; ownerKey: string }> {
   const res = await createWithContent(file.server.url, body);
@@ -32,6 +35,16 @@ function storedDocuments(): number {
   const db = new Database(path.join(file.server.dataDir, 'tandem.sqlite'), { readonly: true });
   try {
     return (db.prepare('SELECT COUNT(*) AS n FROM docs').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** How many updates storage holds for a document. */
+function storedUpdates(docId: string): number {
+  const db = new Database(path.join(file.server.dataDir, 'tandem.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM updates WHERE doc_id = ?').get(docId) as { n: number }).n;
   } finally {
     db.close();
   }
@@ -77,6 +90,39 @@ describe('reading content (rule K3)', () => {
     writeParagraphs(typist.doc, ['typed live']);
     await waitForAsync(async () => (await markdownOf(file.server.url, id, ownerKey)) === 'typed live\n', 'the typing is served');
   });
+});
+
+describe('round trips on real content, through the server', () => {
+  for (const [name, source] of [
+    ['a file with every node type', () => everyNode],
+    ['the end state of the seph-blog1 trace', () => sephBlog],
+  ] as const) {
+    it(`${name}: Markdown in, Markdown out, stable; the same through JSON and HTML; a replace with itself changes nothing`, async () => {
+      const { id, ownerKey } = await created({ format: 'markdown', content: source() });
+      const once = await markdownOf(file.server.url, id, ownerKey);
+      expect(once).toBe(toMarkdown(fromMarkdown(source())));
+      // Markdown out, in again: the same Markdown (the document has settled).
+      const again = await created({ format: 'markdown', content: once });
+      const twice = await markdownOf(file.server.url, again.id, again.ownerKey);
+      expect(toMarkdown(fromMarkdown(twice))).toBe(twice);
+      // JSON out, JSON in: the identical document.
+      const json = JSON.parse((await readContent(file.server.url, id, ownerKey, 'json')).text) as { doc: unknown };
+      const fromJson = await created({ format: 'json', content: json });
+      expect(await markdownOf(file.server.url, fromJson.id, fromJson.ownerKey)).toBe(once);
+      // HTML out, HTML in: the same document, but for runs of spaces in paragraphs, which HTML collapses as a browser shows them.
+      const html = (await readContent(file.server.url, id, ownerKey, 'html')).text;
+      const fromHtml = await created({ format: 'html', content: html });
+      const collapsed = (md: string) => md.replace(/\s+/g, ' ');
+      const viaHtml = await markdownOf(file.server.url, fromHtml.id, fromHtml.ownerKey);
+      expect(collapsed(viaHtml)).toBe(collapsed(once));
+      expect(viaHtml.split('\n\n').length).toBe(once.split('\n\n').length);
+      // Replacing a document with its own content is no change at all (K2: minimal edits).
+      const before = storedUpdates(id);
+      expect((await writeContent(file.server.url, id, ownerKey, { format: 'json', content: json, mode: 'replace' })).status).toBe(200);
+      expect(storedUpdates(id)).toBe(before);
+      expect(await markdownOf(file.server.url, id, ownerKey)).toBe(once);
+    });
+  }
 });
 
 describe('creating a document with content', () => {
