@@ -79,7 +79,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           ) : null}
           <StatusBadge status={status} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
-          <ExportMenu docId={docId} docKey={docKey} title={title.trim() || firstHeading} />
+          <ExportMenu docId={docId} docKey={docKey} title={title.trim() || firstHeading} unsaved={writes ? status.save.pending : 0} />
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
         </div>
       </header>

@@ -15,8 +15,26 @@ const DOWNLOADS: ReadonlyArray<{ format: ContentFormat; label: string }> = [
  * Download the document as Markdown, HTML or plain text (rendered by the server from the same
  * schema as the editor), or print it to PDF through the print stylesheet.
  */
-export function ExportMenu({ docId, docKey, title }: { docId: string; docKey: string; title: string }) {
+export function ExportMenu({ docId, docKey, title, unsaved }: { docId: string; docKey: string; title: string; unsaved: number }) {
   const [open, setOpen] = useState(false);
+  const [waiting, setWaiting] = useState(false);
+  // The server exports what it has stored: a download waits for this person's last changes.
+  const unsavedRef = useRef(unsaved);
+  unsavedRef.current = unsaved;
+  const savedWaiters = useRef<Array<() => void>>([]);
+  useEffect(() => {
+    if (unsaved > 0) return;
+    for (const resolve of savedWaiters.current.splice(0)) resolve();
+  }, [unsaved]);
+  const whenSaved = (timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (unsavedRef.current === 0) return resolve(true);
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      savedWaiters.current.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   const [error, setError] = useState<string | null>(null);
   const rootRef = useRef<HTMLDivElement>(null);
 
@@ -40,9 +58,14 @@ export function ExportMenu({ docId, docKey, title }: { docId: string; docKey: st
     setOpen(false);
     setError(null);
     try {
+      setWaiting(true);
+      const saved = await whenSaved(10_000);
+      setWaiting(false);
+      if (!saved) throw new Error('some of your changes are not saved on the server yet; try again once the status says Saved.');
       const text = await fetchContent(docId, docKey, format);
       downloadText(fileNameFor(title, FILE_EXTENSIONS[format]), text, CONTENT_TYPES[format]);
     } catch (err) {
+      setWaiting(false);
       setError(`Could not export: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
@@ -56,7 +79,7 @@ export function ExportMenu({ docId, docKey, title }: { docId: string; docKey: st
   return (
     <div className="export" ref={rootRef}>
       <button type="button" className="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
-        Export
+        {waiting ? 'Saving…' : 'Export'}
       </button>
       {open ? (
         <ul className="popover export-menu" role="menu" aria-label="Export">
