@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseDocumentLink } from '../../lib/doc-link';
 import { fromMarkdown } from '../../lib/content-markdown';
 import { spawnServer, type ServerProcess } from '../helpers/server-process';
@@ -48,6 +48,9 @@ function expectOneLineError(run: Run, message: RegExp): void {
   expect(run.stderr).toMatch(/^tandem: /);
   expect(run.stderr).toMatch(message);
 }
+
+// Each test starts several Node.js processes; on a busy machine that alone takes a while.
+vi.setConfig({ testTimeout: 180_000 });
 
 let server: ServerProcess;
 const dataDir = tempDir('tandem-cli-');
