@@ -61,8 +61,11 @@ export async function watchDocument(link: ParsedLink, output: WatchOutput, signa
     printed = text;
     output.text(text);
   };
+  const schedule = () => {
+    if (timer === null) timer = setTimeout(print, PRINT_EVERY_MS);
+  };
   doc.on('update', () => {
-    if (provider.synced && timer === null) timer = setTimeout(print, PRINT_EVERY_MS);
+    if (provider.synced) schedule();
   });
 
   let everConnected = false;
@@ -70,7 +73,8 @@ export async function watchDocument(link: ParsedLink, output: WatchOutput, signa
     if (!synced) return;
     output.status(everConnected ? 'reconnected' : 'connected; watching for changes (Ctrl+C to stop)');
     everConnected = true;
-    print();
+    // The stored document may arrive in several frames after the first sync step: print once they are in.
+    schedule();
   });
   provider.on('status', ({ status }: { status: string }) => {
     if (status === 'disconnected' && everConnected) output.status('connection lost; reconnecting…');

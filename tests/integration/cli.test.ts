@@ -166,7 +166,9 @@ describe('tandem watch', () => {
     const watch = startCli(['watch', link]);
     try {
       await waitFor(() => watch.out.stdout.includes('first line'), 'the first print', 20_000);
-      expect(watch.out.stdout).toMatch(/^--- \d{4}-\d\d-\d\dT[\d:.]+Z\nfirst line\n$/);
+      // Each print is a line with the time, then the whole text.
+      expect(watch.out.stdout).toMatch(/^--- \d{4}-\d\d-\d\dT[\d:.]+Z\n/);
+      expect(watch.out.stdout.split(/^--- \S+\n/m).at(-1)).toBe('first line\n');
       expect((await tandem(['append', link, '-'], 'second line\n')).code).toBe(0);
       await waitFor(() => watch.out.stdout.includes('first line\n\nsecond line\n'), 'the change printed live', 10_000);
 
