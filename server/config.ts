@@ -32,6 +32,12 @@ export interface ServerConfig {
   readonly docsPerHourPerIp: number;
   /** Largest request body that carries document content (content API, new documents); bigger ones get 413. */
   readonly maxContentBytes: number;
+  /** Automatic versions: after this many seconds without changes, and at most this many minutes apart while people type. */
+  readonly versionPauseSeconds: number;
+  readonly versionIntervalMinutes: number;
+  /** Retention of automatic versions: all for this many hours, then one an hour until this many days, then one a day. */
+  readonly versionKeepAllHours: number;
+  readonly versionHourlyDays: number;
 }
 
 export interface LoadConfigOptions {
@@ -137,6 +143,10 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
         .argParser(parseBytes)
         .default(DEFAULT_MAX_CONTENT_BYTES),
     )
+    .addOption(new Option('--version-pause-seconds <n>', 'take an automatic version after this many seconds without changes').env('VERSION_PAUSE_SECONDS').argParser(parseCount).default(30))
+    .addOption(new Option('--version-interval-minutes <n>', 'while people keep typing, take an automatic version this often').env('VERSION_INTERVAL_MINUTES').argParser(parseCount).default(5))
+    .addOption(new Option('--version-keep-all-hours <n>', 'keep every automatic version this many hours').env('VERSION_KEEP_ALL_HOURS').argParser(parseCount).default(24))
+    .addOption(new Option('--version-hourly-days <n>', 'then one automatic version an hour until this many days, then one a day').env('VERSION_HOURLY_DAYS').argParser(parseCount).default(7))
     .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .allowUnknownOption(false)
     .helpOption('-h, --help', 'show this help');
@@ -165,6 +175,10 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     requestsPerMinutePerIp: number | string;
     docsPerHourPerIp: number | string;
     maxContentBytes: number | string;
+    versionPauseSeconds: number | string;
+    versionIntervalMinutes: number | string;
+    versionKeepAllHours: number | string;
+    versionHourlyDays: number | string;
   }>();
   const count = (v: number | string) => (typeof v === 'number' ? v : parseCount(v));
   return {
@@ -184,5 +198,9 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     requestsPerMinutePerIp: count(o.requestsPerMinutePerIp),
     docsPerHourPerIp: count(o.docsPerHourPerIp),
     maxContentBytes: typeof o.maxContentBytes === 'number' ? o.maxContentBytes : parseBytes(o.maxContentBytes),
+    versionPauseSeconds: count(o.versionPauseSeconds),
+    versionIntervalMinutes: count(o.versionIntervalMinutes),
+    versionKeepAllHours: count(o.versionKeepAllHours),
+    versionHourlyDays: count(o.versionHourlyDays),
   };
 }

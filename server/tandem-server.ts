@@ -16,6 +16,7 @@ import type { Storage } from './storage/storage';
 import { Admission } from './transport/admission';
 import { createCollabEndpoint } from './transport/collab-endpoint';
 import { OutboxFlusher } from './transport/outbox';
+import { Versions } from './versions/versions';
 
 /** The sync server and HTTP API, ready to be mounted on any Node HTTP server. */
 export interface TandemServer {
@@ -72,6 +73,8 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
   const scheduler = overrides.scheduler ?? createNodeScheduler(logger);
   const metrics = createMetrics();
   const flusher = new OutboxFlusher(scheduler.soon);
+  // The registry takes automatic versions through Versions, which reads and changes documents through the registry.
+  let versions: Versions | null = null;
   const registry = new RoomRegistry({
     log: storage.log,
     links: storage.links,
@@ -81,6 +84,18 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
     scheduler,
     beforeNextFlush: (task) => flusher.beforeNextFlush(task),
     presenceLimits: presenceLimitsFor(config.maxFrameBytes),
+    autoVersions: {
+      policy: { pauseMs: config.versionPauseSeconds * 1000, maxIntervalMs: config.versionIntervalMinutes * 60_000 },
+      take: async (docId, authors) => versions?.take(docId, null, authors),
+    },
+  });
+  versions = new Versions({
+    store: storage.versions,
+    rooms: registry,
+    exists: async (docId) => (await storage.links.listLinks(docId)).length > 0,
+    scheduler,
+    logger,
+    retention: { keepAllMs: config.versionKeepAllHours * 3_600_000, hourlyUntilMs: config.versionHourlyDays * 86_400_000 },
   });
   const admission = new Admission({
     maxConnections: config.maxConnections,
@@ -101,7 +116,7 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
     maxFrameBytes: config.maxFrameBytes,
     maxBufferedBytes: config.maxBufferedBytes,
   });
-  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler, maxContentBytes: config.maxContentBytes };
+  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler, versions, maxContentBytes: config.maxContentBytes };
   const handleRequest = createApiHandler(deps);
   let closing: Promise<void> | null = null;
 

@@ -18,6 +18,7 @@ import { ShareDialog } from './share-dialog';
 import { StatusBadge } from './status-badge';
 import { TitleField } from './title-field';
 import { useDocumentComments } from './use-document-comments';
+import { VersionHistory } from './version-history';
 
 /** An open document: header (title, status, people, sharing) over the editor. */
 export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
@@ -31,6 +32,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   // Comment keys write too (comments): they are told what is saved like editors.
   const writes = canComment(role);
   const unsaved = writes && status.save.pending > 0;
+  const [historyOpen, setHistoryOpen] = useState(false);
 
   useEffect(() => {
     const shown = title.trim() || firstHeading || 'Untitled';
@@ -80,6 +82,9 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           <StatusBadge status={status} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
           <ExportMenu docId={docId} docKey={docKey} title={title.trim() || firstHeading} unsaved={writes ? status.save.pending : 0} />
+          <button type="button" className="button history-button" aria-pressed={historyOpen} onClick={() => setHistoryOpen((open) => !open)} data-testid="history-button">
+            History
+          </button>
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
         </div>
       </header>
@@ -88,14 +93,16 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
         {title.trim() === firstHeading ? '' : title.trim()}
       </p>
       {session ? (
-        <CollabEditor
-          key={session.ydoc.guid}
-          ydoc={session.ydoc}
-          provider={session.provider}
-          user={identity}
-          editable={editable}
-          comments={comments}
-        />
+        <VersionHistory open={historyOpen} onClose={() => setHistoryOpen(false)} docId={docId} docKey={docKey} role={role} ydoc={session.ydoc}>
+          <CollabEditor
+            key={session.ydoc.guid}
+            ydoc={session.ydoc}
+            provider={session.provider}
+            user={identity}
+            editable={editable}
+            comments={comments}
+          />
+        </VersionHistory>
       ) : (
         <main id="main" className="loading-page" aria-busy="true">
           <div className="spinner" aria-hidden="true" />

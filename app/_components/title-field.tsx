@@ -1,7 +1,7 @@
 'use client';
 
 import { useLayoutEffect, useRef } from 'react';
-import { diffToSplice } from '../_lib/text-diff';
+import { diffToSplice } from '../../lib/text-diff';
 import { MAX_TITLE_LENGTH } from '../_lib/use-shared-title';
 
 /**

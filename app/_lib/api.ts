@@ -35,7 +35,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit & { key?: string } = {}): Promise<T> {
+export async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit & { key?: string } = {}): Promise<T> {
   const headers = new Headers(init.headers);
   if (init.key) headers.set('Authorization', `Bearer ${init.key}`);
   if (init.body) headers.set('Content-Type', 'application/json');
@@ -56,7 +56,7 @@ async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit 
   return parsed.data;
 }
 
-const docPath = (docId: string) => `/api/docs/${encodeURIComponent(docId)}`;
+export const docPath = (docId: string) => `/api/docs/${encodeURIComponent(docId)}`;
 
 /** Content a new document starts with (an imported file). */
 export interface InitialContent {

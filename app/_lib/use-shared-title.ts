@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type * as Y from 'yjs';
 import { MAX_TITLE_CHARS } from '../../lib/content-format';
 import { TITLE_FIELD } from '../../lib/protocol';
-import { diffToSplice } from './text-diff';
+import { diffToSplice } from '../../lib/text-diff';
 
 export const MAX_TITLE_LENGTH = MAX_TITLE_CHARS;
 

@@ -5,6 +5,7 @@ import type { RoomRegistry } from '../rooms/registry';
 import type { Scheduler } from '../scheduler';
 import type { Storage } from '../storage/storage';
 import type { Admission } from '../transport/admission';
+import type { Versions } from '../versions/versions';
 
 /** What the HTTP routes work with. */
 export interface ApiDeps {
@@ -17,4 +18,5 @@ export interface ApiDeps {
   readonly scheduler: Scheduler;
   /** Largest body that carries document content (`MAX_CONTENT_BYTES`). */
   readonly maxContentBytes: number;
+  readonly versions: Versions;
 }

@@ -7,6 +7,7 @@ import { documentRoutes } from './document-routes';
 import { HttpError, sendEmpty, sendJson } from './json';
 import { linkRoutes } from './link-routes';
 import { matchRoute, type Route } from './router';
+import { versionRoutes } from './version-routes';
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
@@ -26,7 +27,7 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<'ok' | 'unavai
  */
 export function createApiHandler(deps: ApiDeps, extraRoutes: readonly Route[] = []) {
   const { storage, bus, admission, metrics, logger } = deps;
-  const routes: Route[] = [...documentRoutes(deps), ...linkRoutes(deps), ...commentRoutes(deps), ...contentRoutes(deps), ...extraRoutes];
+  const routes: Route[] = [...documentRoutes(deps), ...linkRoutes(deps), ...commentRoutes(deps), ...contentRoutes(deps), ...versionRoutes(deps), ...extraRoutes];
 
   async function health(res: ServerResponse): Promise<void> {
     const [storageState, busState] = await Promise.all([withTimeout(storage.ping(), HEALTH_TIMEOUT_MS), withTimeout(bus.ping(), HEALTH_TIMEOUT_MS)]);

@@ -60,6 +60,7 @@ export function documentRoutes(deps: ApiDeps): Route[] {
         registry.closeDeleted(docId);
         await registry.whenCommitted(docId);
         await storage.log.remove(docId);
+        await storage.versions.removeAll(docId);
         logger.info({ docId }, 'document deleted');
         sendEmpty(res, 204);
       },

@@ -18,6 +18,8 @@ export interface PendingUpdate {
    * this update is, because a document's updates commit in the order they were applied.
    */
   readonly savedStateVector: Uint8Array | null;
+  /** True when applying it changed nothing (a client re-sending what the server has): no version authorship. */
+  readonly changedNothing?: boolean;
 }
 
 export interface CommitterLimits {

@@ -55,6 +55,20 @@ interface OwnerUsage {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Longest author name kept from a presence state. */
+const MAX_NAME_CHARS = 100;
+
+function userNameIn(state: Uint8Array): string | null {
+  try {
+    const parsed: unknown = JSON.parse(utf8.decode(state));
+    const user = typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined;
+    const name = typeof user === 'object' && user !== null ? (user as { name?: unknown }).name : undefined;
+    return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, MAX_NAME_CHARS) : null;
+  } catch {
+    return null;
+  }
+}
+
 function assertJson(bytes: Uint8Array): void {
   try {
     JSON.parse(utf8.decode(bytes));
@@ -167,6 +181,19 @@ export class Presence {
     for (const [clientId, record] of this.records) {
       if (record.state === null && now - record.changedAt > REMOVED_TTL_MS) this.records.delete(clientId);
     }
+  }
+
+  /**
+   * The name (`user.name`, as the app and most Yjs editors set it) in a live state `owner` set,
+   * or null. Parses JSON, so callers ask once per person per version, not per update.
+   */
+  nameOf(owner: PresenceOwner): string | null {
+    for (const record of this.records.values()) {
+      if (record.owner !== owner || record.state === null) continue;
+      const name = userNameIn(record.state);
+      if (name !== null) return name;
+    }
+    return null;
   }
 
   /** Every client with a state, for a connection that just joined or asked. */

@@ -7,8 +7,9 @@ import type { Metrics } from '../metrics';
 import type { Scheduler } from '../scheduler';
 import type { DocLog } from '../storage/doc-log';
 import type { LinkStore } from '../storage/link-store';
+import { AutoVersioner, type AutoVersionPolicy } from '../versions/auto-versioner';
 import { buildDoc } from './build-doc';
-import { Committer, type CommitterLimits } from './committer';
+import { Committer, type CommitterLimits, type PendingUpdate } from './committer';
 import { Compactor } from './compactor';
 import type { Peer } from './peer';
 import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
@@ -27,6 +28,11 @@ export interface RegistryOptions {
   readonly committerLimits?: Partial<CommitterLimits>;
   /** Most bytes of frames one room holds while it rebuilds (default 8 MiB). */
   readonly maxHeldBytes?: number;
+  /** Automatic versions (rule V3): when, and how to take one. None without it. */
+  readonly autoVersions?: {
+    readonly policy: AutoVersionPolicy;
+    readonly take: (docId: DocId, authors: string[]) => Promise<unknown>;
+  };
 }
 
 const FIRST_CATCH_UP_RETRY_MS = 250;
@@ -39,6 +45,25 @@ export class ServerPeer implements Peer {
   readonly wantsSavedAcks = false;
   send(): void {}
   close(): void {}
+}
+
+/**
+ * The names of the people whose updates these are (the server's own changes have none), or null
+ * if none of them changed anything (stock clients re-send what the server has after syncing).
+ */
+function authorsOf(room: Room, updates: readonly PendingUpdate[]): string[] | null {
+  const names: string[] = [];
+  let changed = false;
+  let last: Peer | null = null;
+  for (const { origin, changedNothing } of updates) {
+    if (changedNothing) continue;
+    changed = true;
+    if (origin === last || origin instanceof ServerPeer) continue;
+    last = origin;
+    const name = room.authorName(origin);
+    if (name !== null) names.push(name);
+  }
+  return changed ? names : null;
 }
 
 /**
@@ -55,6 +80,7 @@ export class RoomRegistry {
   private readonly stale = new Set<DocId>();
   private readonly committer: Committer;
   private readonly compactor: Compactor;
+  private readonly versioner: AutoVersioner | null;
   private closed = false;
 
   constructor(private readonly options: RegistryOptions) {
@@ -74,9 +100,13 @@ export class RoomRegistry {
         const now = performance.now();
         for (const pending of updates) options.metrics.fanoutLatency.observe((now - pending.receivedAt) / 1000);
         this.compactor.grew(docId, bytes);
+        const authors = this.versioner ? authorsOf(room, updates) : null;
+        if (authors) this.versioner?.changed(docId, authors);
         this.maybeUnload(docId);
       },
     });
+    const auto = options.autoVersions;
+    this.versioner = auto ? new AutoVersioner({ scheduler: options.scheduler, logger: options.logger, policy: auto.policy, take: auto.take }) : null;
     this.compactor = new Compactor({ log: options.log, logger: options.logger, metrics: options.metrics, onSettled: (docId) => this.maybeUnload(docId) });
   }
 
@@ -142,6 +172,14 @@ export class RoomRegistry {
     }
   }
 
+  /**
+   * Who changed the document since its last version, forgetting them: a version is about to be
+   * taken another way (someone named one, or a restore), and it covers their changes.
+   */
+  claimAuthors(docId: DocId): string[] {
+    return this.versioner?.claim(docId) ?? [];
+  }
+
   get loadedCount(): number {
     return this.rooms.size;
   }
@@ -153,7 +191,12 @@ export class RoomRegistry {
     const timedOut = new Promise<boolean>((resolve) => {
       cancel = this.options.scheduler.after(drainTimeoutMs, () => resolve(false));
     });
-    const drained = await Promise.race([Promise.all([this.committer.drain(), this.compactor.drain()]).then(() => true), timedOut]);
+    const drained = await Promise.race([
+      Promise.all([this.committer.drain(), this.compactor.drain()])
+        .then(() => this.versioner?.drain())
+        .then(() => true),
+      timedOut,
+    ]);
     cancel();
     this.committer.stop();
     for (const room of [...this.rooms.values()]) room.closeAll(code, reason);
@@ -270,6 +313,8 @@ export class RoomRegistry {
   private maybeUnload(docId: DocId): void {
     const room = this.rooms.get(docId);
     if (!room || !room.isIdle() || this.committer.hasPending(docId) || this.compactor.isBusy(docId)) return;
+    // The last person left: what they changed gets its version (from storage, all committed).
+    this.versioner?.takeNow(docId);
     this.rooms.delete(docId);
     this.unsubscribes.get(docId)?.();
     this.unsubscribes.delete(docId);

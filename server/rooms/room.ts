@@ -104,6 +104,8 @@ export class Room {
   private readonly waiting = new Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }>();
   private readyWaiters: Array<() => void> = [];
   private destroyed = false;
+  /** Names from presence, looked up once per peer until its presence changes (version authors). */
+  private readonly names = new Map<Peer, string | null>();
 
   constructor(
     readonly docId: DocId,
@@ -137,6 +139,7 @@ export class Room {
 
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
+    this.names.delete(peer);
     this.awaitingStep1.delete(peer);
     this.waiting.delete(peer);
     const now = this.deps.scheduler.now();
@@ -156,6 +159,7 @@ export class Room {
       case 'awareness': {
         const entries = decodeAwarenessEntries(frame.update);
         const changed = this.presence.apply(peer, entries, this.deps.scheduler.now());
+        if (changed.length > 0) this.names.delete(peer);
         this.deps.metrics.awarenessDropped.inc(entries.length - changed.length);
         for (const entry of changed) this.notePresenceChange(entry, true);
         return;
@@ -272,6 +276,17 @@ export class Room {
     const state = Y.encodeStateAsUpdate(this.ensureDoc());
     await new Promise<void>((resolve) => this.afterCommitted(resolve));
     return state;
+  }
+
+  /** The name a connected peer shows in its presence (`user.name`), or null (rule V3). */
+  authorName(peer: Peer): string | null {
+    if (!this.peers.has(peer)) return null;
+    let name = this.names.get(peer);
+    if (name === undefined) {
+      name = this.presence.nameOf(peer);
+      this.names.set(peer, name);
+    }
+    return name;
   }
 
   /** Closes every connection opened with this link (it was revoked). */
@@ -397,7 +412,19 @@ export class Room {
       if (scoped.dropped > 0) this.deps.metrics.updatesDropped.inc({ reason: 'outside-comments' });
       update = scoped.update;
     }
-    if (!this.integrate(doc, update, peer, true)) {
+    // Yjs emits 'update' only for a transaction that changed something.
+    let changed = false;
+    const noteChange = () => {
+      changed = true;
+    };
+    doc.on('update', noteChange);
+    let integrated: boolean;
+    try {
+      integrated = this.integrate(doc, update, peer, true);
+    } finally {
+      doc.off('update', noteChange);
+    }
+    if (!integrated) {
       this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
       throw new ProtocolError('Yjs update does not apply to this document');
     }
@@ -407,6 +434,7 @@ export class Room {
       update,
       receivedAt,
       savedStateVector: peer.wantsSavedAcks ? Y.encodeStateVector(doc) : null,
+      changedNothing: !changed,
     };
     this.deps.committer.enqueue(pending);
     this.inflight.push(pending);

@@ -2,6 +2,7 @@ import type { Storage } from './storage';
 import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database';
 import { createPostgresDocLog } from './postgres/postgres-doc-log';
 import { createPostgresLinkStore } from './postgres/postgres-link-store';
+import { createPostgresVersionStore } from './postgres/postgres-version-store';
 
 export type PostgresStorageOptions = PostgresDatabaseOptions;
 
@@ -11,6 +12,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   return {
     log: createPostgresDocLog(database),
     links: createPostgresLinkStore(database),
+    versions: createPostgresVersionStore(database),
     async ping() {
       await database.ready();
       await database.pool.query('SELECT 1');

@@ -2,6 +2,7 @@ import type { Storage } from './storage';
 import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database';
 import { createSqliteDocLog } from './sqlite/sqlite-doc-log';
 import { createSqliteLinkStore } from './sqlite/sqlite-link-store';
+import { createSqliteVersionStore } from './sqlite/sqlite-version-store';
 
 export type SqliteStorageOptions = SqliteDatabaseOptions;
 
@@ -12,6 +13,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   return {
     log: createSqliteDocLog(db),
     links: createSqliteLinkStore(db),
+    versions: createSqliteVersionStore(db),
     async ping() {
       ping.get();
     },

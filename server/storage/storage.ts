@@ -1,5 +1,6 @@
 import type { DocLog } from './doc-log';
 import type { LinkStore } from './link-store';
+import type { VersionStore } from './version-store';
 
 /**
  * One database opened for the server: the seams it provides, each a small interface with its
@@ -8,6 +9,7 @@ import type { LinkStore } from './link-store';
 export interface Storage {
   readonly log: DocLog;
   readonly links: LinkStore;
+  readonly versions: VersionStore;
   /** Resolves if the database answers (for /healthz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -22,6 +22,7 @@ import { coldLoad } from './scenarios/cold-load';
 import { durableWrites } from './scenarios/durable-writes';
 import { concurrentTraces } from './scenarios/concurrent-traces';
 import { browser } from './scenarios/browser';
+import { versions } from './scenarios/versions';
 
 const SCENARIOS: Readonly<Record<string, (ctx: BenchContext) => Promise<ScenarioOutput>>> = {
   fanout,
@@ -31,6 +32,7 @@ const SCENARIOS: Readonly<Record<string, (ctx: BenchContext) => Promise<Scenario
   durable: durableWrites,
   traces: concurrentTraces,
   browser,
+  versions,
 };
 
 const ALL_PEERS: readonly PeerId[] = ['tandem', 'hocuspocus', 'y-websocket', 'relay'];

@@ -11,6 +11,7 @@ import type { Storage } from '../../server/storage/storage';
 import { tempDir } from '../helpers/tandem';
 import { runDocLogContract } from './doc-log-contract';
 import { runLinkStoreContract } from './link-store-contract';
+import { runVersionStoreContract } from './version-store-contract';
 import type { OpenedStorage } from './opened-storage';
 
 /** Overridable for other machines; the CI database trusts local connections. */
@@ -73,6 +74,7 @@ for (const [name, open] of [
 ] as const) {
   runDocLogContract(name, open);
   runLinkStoreContract(name, open);
+  runVersionStoreContract(name, open);
 
   describe(`Storage: ${name}`, () => {
     it('ping resolves while the database answers; close can be called twice', async () => {

@@ -4,7 +4,7 @@ import { connectionStatus, type ConnectionFacts } from '../../app/_lib/connectio
 import { docIdFromPath, documentLink, readKeyFromHash } from '../../app/_lib/key-fragment';
 import { refusalFromClose } from '../../app/_lib/refusal';
 import { normalizeHref } from '../../app/_lib/safe-href';
-import { diffToSplice } from '../../app/_lib/text-diff';
+import { diffToSplice } from '../../lib/text-diff';
 
 const base: ConnectionFacts = { browserOnline: true, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
 

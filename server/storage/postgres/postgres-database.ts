@@ -40,7 +40,8 @@ const SCHEMA_LOCK_KEY = 7_310_426_731;
  * Schema migrations, applied in order; the `schema_version` table records how many have run.
  * Never edit a released step: add one. Version 1 is the first release's layout (snapshots
  * inside `docs`); version 2 moves snapshots into their own table, so the document log and the
- * link store own separate tables, and indexes links by key hash.
+ * link store own separate tables, and indexes links by key hash; version 3 adds the version
+ * store's table, apart from the log so compaction never touches it.
  */
 const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
@@ -76,6 +77,17 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     INSERT INTO ${s}.snapshots (doc_id, data, through_seq) SELECT id, snapshot, snapshot_seq FROM ${s}.docs WHERE snapshot IS NOT NULL;
     ALTER TABLE ${s}.docs DROP COLUMN snapshot, DROP COLUMN snapshot_seq;
     CREATE INDEX links_by_key_hash ON ${s}.links (key_hash);`,
+  (s) => `
+    CREATE TABLE ${s}.versions (
+      ord BIGSERIAL PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      doc_id TEXT NOT NULL,
+      created_at TIMESTAMPTZ NOT NULL,
+      name TEXT,
+      authors JSONB NOT NULL,
+      content BYTEA NOT NULL
+    );
+    CREATE INDEX versions_by_doc ON ${s}.versions (doc_id, created_at, ord);`,
 ];
 
 /** Opens a pool on PostgreSQL. Synchronous; the tables are created on first use. */

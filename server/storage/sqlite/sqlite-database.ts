@@ -19,7 +19,8 @@ export interface SqliteDatabaseOptions {
  * Schema migrations, applied in order; `PRAGMA user_version` records how many have run. Never
  * edit a released step: add one. Version 1 is the first release's layout (snapshots inside
  * `docs`); version 2 moves snapshots into their own table so the document log and the link
- * store own separate tables, and indexes links by key hash.
+ * store own separate tables, and indexes links by key hash; version 3 adds the version store's
+ table, apart from the log so compaction never touches it.
  */
 const MIGRATIONS: readonly ((db: SqliteDatabase) => void)[] = [
   (db) =>
@@ -58,6 +59,19 @@ const MIGRATIONS: readonly ((db: SqliteDatabase) => void)[] = [
       ALTER TABLE docs DROP COLUMN snapshot;
       ALTER TABLE docs DROP COLUMN snapshot_seq;
       CREATE INDEX links_by_key_hash ON links (key_hash);
+    `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE versions (
+        ord INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        doc_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        name TEXT,
+        authors TEXT NOT NULL,
+        content BLOB NOT NULL
+      );
+      CREATE INDEX versions_by_doc ON versions (doc_id, created_at, ord);
     `),
 ];
 
