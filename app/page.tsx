@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { ImportDocument } from './_components/import-document';
 import { NewDocumentButton } from './_components/new-document-button';
 import { RecentDocuments } from './_components/recent-documents';
 
@@ -18,7 +19,10 @@ export default function HomePage() {
             Documents that several people edit at once, live, on your own server. Share a link, see each other&rsquo;s
             cursors, keep writing when the network drops.
           </p>
-          <NewDocumentButton />
+          <div className="hero-actions">
+            <NewDocumentButton />
+            <ImportDocument />
+          </div>
         </section>
         <section className="recent" aria-labelledby="recent-heading">
           <h2 id="recent-heading">Opened in this browser</h2>

@@ -6,6 +6,9 @@ export function isContentFormat(value: unknown): value is ContentFormat {
   return typeof value === 'string' && (CONTENT_FORMATS as readonly string[]).includes(value);
 }
 
+/** The longest title a document may have (the title field stops there; the API refuses longer). */
+export const MAX_TITLE_CHARS = 200;
+
 /** The Content-Type each format is served with. */
 export const CONTENT_TYPES: Readonly<Record<ContentFormat, string>> = {
   markdown: 'text/markdown; charset=utf-8',

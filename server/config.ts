@@ -30,6 +30,8 @@ export interface ServerConfig {
   readonly requestsPerMinutePerIp: number;
   /** Documents one address may create per hour. */
   readonly docsPerHourPerIp: number;
+  /** Largest request body that carries document content (content API, new documents); bigger ones get 413. */
+  readonly maxContentBytes: number;
   /** Automatic versions: after this many seconds without changes, and at most this many minutes apart while people type. */
   readonly versionPauseSeconds: number;
   readonly versionIntervalMinutes: number;
@@ -45,6 +47,12 @@ export interface LoadConfigOptions {
   /** Name shown in --help. */
   readonly name?: string;
 }
+
+/**
+ * A content body is a whole document: 2 MiB holds about a book of Markdown, yet bounds what one
+ * request makes the server parse and write in one change.
+ */
+export const DEFAULT_MAX_CONTENT_BYTES = 2 * 1024 * 1024;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -129,6 +137,12 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     .addOption(new Option('--max-connections-per-ip <n>', 'open WebSocket connections from one address').env('MAX_CONNECTIONS_PER_IP').argParser(parseCount).default(256))
     .addOption(new Option('--requests-per-minute-per-ip <n>', 'WebSocket upgrades and API requests one address may make per minute').env('REQUESTS_PER_MINUTE_PER_IP').argParser(parseCount).default(600))
     .addOption(new Option('--docs-per-hour-per-ip <n>', 'documents one address may create per hour').env('DOCS_PER_HOUR_PER_IP').argParser(parseCount).default(120))
+    .addOption(
+      new Option('--max-content-bytes <bytes>', 'largest request body carrying document content (POST /api/docs, /content)')
+        .env('MAX_CONTENT_BYTES')
+        .argParser(parseBytes)
+        .default(DEFAULT_MAX_CONTENT_BYTES),
+    )
     .addOption(new Option('--version-pause-seconds <n>', 'take an automatic version after this many seconds without changes').env('VERSION_PAUSE_SECONDS').argParser(parseCount).default(30))
     .addOption(new Option('--version-interval-minutes <n>', 'while people keep typing, take an automatic version this often').env('VERSION_INTERVAL_MINUTES').argParser(parseCount).default(5))
     .addOption(new Option('--version-keep-all-hours <n>', 'keep every automatic version this many hours').env('VERSION_KEEP_ALL_HOURS').argParser(parseCount).default(24))
@@ -160,6 +174,7 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxConnectionsPerIp: number | string;
     requestsPerMinutePerIp: number | string;
     docsPerHourPerIp: number | string;
+    maxContentBytes: number | string;
     versionPauseSeconds: number | string;
     versionIntervalMinutes: number | string;
     versionKeepAllHours: number | string;
@@ -182,6 +197,7 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     maxConnectionsPerIp: count(o.maxConnectionsPerIp),
     requestsPerMinutePerIp: count(o.requestsPerMinutePerIp),
     docsPerHourPerIp: count(o.docsPerHourPerIp),
+    maxContentBytes: typeof o.maxContentBytes === 'number' ? o.maxContentBytes : parseBytes(o.maxContentBytes),
     versionPauseSeconds: count(o.versionPauseSeconds),
     versionIntervalMinutes: count(o.versionIntervalMinutes),
     versionKeepAllHours: count(o.versionKeepAllHours),

@@ -116,7 +116,7 @@ export async function createTandemServer(config: ServerConfig, logger: Logger, o
     maxFrameBytes: config.maxFrameBytes,
     maxBufferedBytes: config.maxBufferedBytes,
   });
-  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler, versions };
+  const deps: ApiDeps = { storage, registry, bus, admission, metrics, logger, scheduler, versions, maxContentBytes: config.maxContentBytes };
   const handleRequest = createApiHandler(deps);
   let closing: Promise<void> | null = null;
 

@@ -11,6 +11,7 @@ import type * as Y from 'yjs';
 import type { PlacedThread } from '../../lib/comments/comment-doc';
 import type { TextIndex } from '../../lib/comments/text-anchors';
 import { contentExtensions } from '../../lib/content-schema';
+import { MarkdownPaste } from '../../lib/markdown-paste';
 import { CONTENT_FIELD } from '../../lib/protocol';
 import { commentHighlights } from '../_lib/comment-highlights';
 import type { Identity } from '../_lib/identity';
@@ -77,6 +78,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
         CollaborationCaret.configure({ provider, user: userRef.current, render: renderCaret }),
         linkShortcut(() => setLinkRequest((n) => n + 1)),
         commentHighlights((threadId) => activateRef.current(threadId)),
+        MarkdownPaste,
       ],
       editorProps: {
         attributes: {

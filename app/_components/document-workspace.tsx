@@ -7,8 +7,10 @@ import { loadIdentity, saveName, type Identity } from '../_lib/identity';
 import { rememberDoc } from '../_lib/recent-docs';
 import { useCollabSession } from '../_lib/use-collab-session';
 import { usePresence } from '../_lib/use-presence';
+import { useFirstHeading } from '../_lib/use-first-heading';
 import { useSharedTitle } from '../_lib/use-shared-title';
 import { CollabEditor } from './collab-editor';
+import { ExportMenu } from './export-menu';
 import { CommentIcon, EyeIcon } from './icons';
 import { PresenceRow } from './presence-row';
 import { RefusalScreen } from './refusal-screen';
@@ -24,6 +26,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   const { session, status } = useCollabSession(docId, docKey, identity);
   const [title, setTitle] = useSharedTitle(session?.ydoc ?? null);
   const people = usePresence(session?.provider ?? null);
+  const firstHeading = useFirstHeading(session?.ydoc ?? null);
   const editable = canEdit(role);
   const comments = useDocumentComments(session?.ydoc ?? null, identity, role);
   // Comment keys write too (comments): they are told what is saved like editors.
@@ -32,10 +35,10 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   const [historyOpen, setHistoryOpen] = useState(false);
 
   useEffect(() => {
-    const shown = title.trim() || 'Untitled';
+    const shown = title.trim() || firstHeading || 'Untitled';
     document.title = `${shown} · Tandem`;
-    if (status.localLoaded) rememberDoc(docId, { title: title.trim() });
-  }, [docId, title, status.localLoaded]);
+    if (status.localLoaded) rememberDoc(docId, { title: title.trim() || firstHeading });
+  }, [docId, title, firstHeading, status.localLoaded]);
 
   // Leaving with changes the server has not stored yet asks first.
   useEffect(() => {
@@ -61,7 +64,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
         <Link href="/" className="brand brand-compact" aria-label="All documents">
           <span className="brand-mark" aria-hidden="true">T</span>
         </Link>
-        <TitleField title={title} onChange={setTitle} readOnly={!editable || !session} />
+        <TitleField title={title} onChange={setTitle} readOnly={!editable || !session} suggestion={firstHeading} />
         <div className="doc-header-side">
           {role === 'view' ? (
             <span className="view-only-badge" data-testid="view-only" title="You can read this document but not change it">
@@ -74,12 +77,17 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
           ) : null}
           <StatusBadge status={status} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
+          <ExportMenu docId={docId} docKey={docKey} title={title.trim() || firstHeading} unsaved={writes ? status.save.pending : 0} />
           <button type="button" className="button history-button" aria-pressed={historyOpen} onClick={() => setHistoryOpen((open) => !open)} data-testid="history-button">
             History
           </button>
           {role === 'owner' ? <ShareDialog docId={docId} ownerKey={docKey} /> : null}
         </div>
       </header>
+      {/* Shown only on paper: the printed page carries the title, unless the text starts with it. */}
+      <p className="print-title" aria-hidden="true">
+        {title.trim() === firstHeading ? '' : title.trim()}
+      </p>
       {session ? (
         <VersionHistory open={historyOpen} onClose={() => setHistoryOpen(false)} docId={docId} docKey={docKey} role={role} ydoc={session.ydoc}>
           <CollabEditor

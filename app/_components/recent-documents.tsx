@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useSyncExternalStore } from 'react';
 import { forgetDoc, listRecentDocs, subscribeRecentDocs, type RecentDoc } from '../_lib/recent-docs';
+import { DeleteDocumentButton } from './delete-document-button';
 import { RelativeTime } from './relative-time';
 
 const ROLE_LABEL = { owner: 'Owner', edit: 'Can edit', comment: 'Can comment', view: 'View only' } as const;
@@ -28,6 +29,7 @@ export function RecentDocuments() {
               </span>
             </span>
           </Link>
+          {doc.role === 'owner' && doc.key ? <DeleteDocumentButton doc={doc} /> : null}
           <button
             type="button"
             className="icon-button"

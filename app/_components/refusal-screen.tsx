@@ -24,6 +24,12 @@ export function RefusalScreen({ refusal, onRetry }: { refusal: Refusal; onRetry?
           The owner revoked this link, or it expired. Ask them for a new one.
         </StatusPage>
       );
+    case 'deleted':
+      return (
+        <StatusPage tone="danger" title="This document was deleted" action={home}>
+          Its owner deleted it, for everyone. Nothing of it is left on the server.
+        </StatusPage>
+      );
     case 'not-found':
       return (
         <StatusPage tone="warning" title="There is no such document" action={home}>

@@ -151,6 +151,14 @@ export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: stri
           </p>
         ) : null}
 
+        <h3 className="share-subhead">Owner link</h3>
+        <p className="muted small">
+          Opens this document as its owner on another device or browser: sharing, links and deleting included. Keep it to yourself.
+        </p>
+        <div className="owner-link" data-testid="owner-link">
+          <CopyField value={documentLink(origin, docId, ownerKey)} label="Owner link" />
+        </div>
+
         <h3 className="share-subhead">Links</h3>
         {links === null ? (
           <p className="muted">Loading…</p>

@@ -8,7 +8,7 @@ import { MAX_TITLE_LENGTH } from '../_lib/use-shared-title';
  * The shared title. Uncontrolled, so a remote edit can be merged in while keeping this person's
  * caret where it was (shifted by what was inserted or deleted before it).
  */
-export function TitleField({ title, onChange, readOnly }: { title: string; onChange: (title: string) => void; readOnly: boolean }) {
+export function TitleField({ title, onChange, readOnly, suggestion = '' }: { title: string; onChange: (title: string) => void; readOnly: boolean; suggestion?: string }) {
   const ref = useRef<HTMLInputElement>(null);
 
   useLayoutEffect(() => {
@@ -30,13 +30,20 @@ export function TitleField({ title, onChange, readOnly }: { title: string; onCha
       ref={ref}
       className="title-field"
       aria-label="Document title"
-      placeholder="Untitled"
+      placeholder={suggestion || 'Untitled'}
       defaultValue={title}
       maxLength={MAX_TITLE_LENGTH}
       readOnly={readOnly}
       spellCheck
       onChange={(event) => onChange(event.currentTarget.value)}
       onKeyDown={(event) => {
+        // Tab or → at the end of an empty title takes the suggestion (the first heading).
+        if (suggestion && event.currentTarget.value === '' && (event.key === 'Tab' || event.key === 'ArrowRight') && !readOnly) {
+          event.preventDefault();
+          event.currentTarget.value = suggestion;
+          onChange(suggestion);
+          return;
+        }
         // Enter moves on to the text, like in a word processor.
         if (event.key === 'Enter') {
           event.preventDefault();

@@ -3,6 +3,7 @@
  * become an `ApiError` carrying the HTTP status, so screens can tell "refused" from "offline".
  */
 import { z } from 'zod';
+import type { ContentFormat } from '../../lib/content-format';
 import type { LinkRole } from '../../lib/roles';
 
 const errorBody = z.object({ error: z.string() });
@@ -57,8 +58,35 @@ export async function request<T>(path: string, schema: z.ZodType<T>, init: Reque
 
 export const docPath = (docId: string) => `/api/docs/${encodeURIComponent(docId)}`;
 
-export function createDocument(): Promise<z.infer<typeof createdDoc>> {
-  return request('/api/docs', createdDoc, { method: 'POST' });
+/** Content a new document starts with (an imported file). */
+export interface InitialContent {
+  readonly format: ContentFormat;
+  readonly content: string;
+  readonly title?: string;
+}
+
+export function createDocument(initial?: InitialContent): Promise<z.infer<typeof createdDoc>> {
+  return request('/api/docs', createdDoc, { method: 'POST', body: initial ? JSON.stringify(initial) : undefined });
+}
+
+/** Deletes the document for everyone (owner key only). */
+export function deleteDocument(docId: string, ownerKey: string): Promise<void> {
+  return request(docPath(docId), z.undefined(), { method: 'DELETE', key: ownerKey });
+}
+
+/** The document rendered by the server in `format`, as text (a file to save). */
+export async function fetchContent(docId: string, key: string, format: ContentFormat): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(`${docPath(docId)}/content?format=${format}`, { headers: { Authorization: `Bearer ${key}` }, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'The server could not be reached.');
+  }
+  if (!res.ok) {
+    const parsed = errorBody.safeParse(await res.json().catch(() => null));
+    throw new ApiError(res.status, parsed.success ? parsed.data.error : `Request failed (${res.status}).`);
+  }
+  return res.text();
 }
 
 /** What `key` may do on `docId`; rejects with 401/403 when the key is refused. */

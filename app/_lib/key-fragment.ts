@@ -7,9 +7,7 @@ export function readKeyFromHash(hash: string): string | null {
 }
 
 /** The full link someone else can open. */
-export function documentLink(origin: string, docId: string, key: string): string {
-  return `${origin}/d/${encodeURIComponent(docId)}#key=${encodeURIComponent(key)}`;
-}
+export { documentLink } from '../../lib/doc-link';
 
 /** The document id from a `/d/<id>` path (the service worker may serve another document's page shell). */
 export function docIdFromPath(pathname: string): string | null {

@@ -8,6 +8,8 @@ export type Refusal =
   | { readonly kind: 'unauthorized'; readonly detail?: string }
   /** A key that was revoked or has expired. */
   | { readonly kind: 'revoked'; readonly detail?: string }
+  /** The owner deleted the document while it was open (close code 4410). */
+  | { readonly kind: 'deleted' }
   /** The id in the address cannot be a document id. */
   | { readonly kind: 'not-found' }
   /** Offline, and this browser has never opened the document. */
@@ -21,6 +23,8 @@ export function refusalFromClose(code: number, reason: string): Refusal {
       return { kind: 'revoked', detail };
     case CloseCode.NotFound:
       return { kind: 'not-found' };
+    case CloseCode.Gone:
+      return { kind: 'deleted' };
     default:
       return { kind: 'unauthorized', detail };
   }

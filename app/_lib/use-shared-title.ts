@@ -4,10 +4,11 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type * as Y from 'yjs';
+import { MAX_TITLE_CHARS } from '../../lib/content-format';
 import { TITLE_FIELD } from '../../lib/protocol';
 import { diffToSplice } from '../../lib/text-diff';
 
-export const MAX_TITLE_LENGTH = 200;
+export const MAX_TITLE_LENGTH = MAX_TITLE_CHARS;
 
 export function useSharedTitle(ydoc: Y.Doc | null): [string, (next: string) => void] {
   const [title, setTitleState] = useState('');

@@ -35,6 +35,16 @@ export function toHtml(doc: PMNode): string {
   return generateHTML(doc.toJSON() as JSONContent, extensions);
 }
 
+/** The page title of an export: the document's title, else its first heading, else "Untitled". */
+export function exportTitle(content: DocumentContent): string {
+  if (content.title.trim()) return content.title.trim();
+  let heading = '';
+  content.doc.forEach((block) => {
+    if (!heading && block.type.name === 'heading') heading = block.textContent.trim();
+  });
+  return heading || 'Untitled';
+}
+
 /** A rendering ready to serve: its Content-Type and body. */
 export interface Rendered {
   readonly contentType: string;
@@ -48,7 +58,7 @@ export function renderContent(content: DocumentContent, format: ContentFormat): 
     case 'markdown':
       return { contentType, body: toMarkdown(content.doc) };
     case 'html':
-      return { contentType, body: htmlPage(content.title, toHtml(content.doc)) };
+      return { contentType, body: htmlPage(exportTitle(content), toHtml(content.doc)) };
     case 'text':
       return { contentType, body: toPlainText(content.doc) };
     case 'json':

@@ -16,5 +16,7 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly scheduler: Scheduler;
+  /** Largest body that carries document content (`MAX_CONTENT_BYTES`). */
+  readonly maxContentBytes: number;
   readonly versions: Versions;
 }

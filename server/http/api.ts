@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Paths } from '../../lib/protocol';
 import type { ApiDeps } from './api-deps';
 import { commentRoutes } from './comment-routes';
+import { contentRoutes } from './content-routes';
 import { documentRoutes } from './document-routes';
 import { HttpError, sendEmpty, sendJson } from './json';
 import { linkRoutes } from './link-routes';
@@ -26,7 +27,7 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<'ok' | 'unavai
  */
 export function createApiHandler(deps: ApiDeps, extraRoutes: readonly Route[] = []) {
   const { storage, bus, admission, metrics, logger } = deps;
-  const routes: Route[] = [...documentRoutes(deps), ...linkRoutes(deps), ...commentRoutes(deps), ...versionRoutes(deps), ...extraRoutes];
+  const routes: Route[] = [...documentRoutes(deps), ...linkRoutes(deps), ...commentRoutes(deps), ...contentRoutes(deps), ...versionRoutes(deps), ...extraRoutes];
 
   async function health(res: ServerResponse): Promise<void> {
     const [storageState, busState] = await Promise.all([withTimeout(storage.ping(), HEALTH_TIMEOUT_MS), withTimeout(bus.ping(), HEALTH_TIMEOUT_MS)]);

@@ -18,6 +18,7 @@ import type { ApiDeps } from './api-deps';
 import { anyRole, docIdFrom, requireRole } from './auth';
 import { HttpError, readJson, sendJson } from './json';
 import type { Route } from './router';
+import { parsed } from './validate';
 
 /** Who a comment made through the API is from when the request does not say. */
 const DEFAULT_AUTHOR = 'Anonymous';
@@ -32,12 +33,6 @@ const CreateCommentBody = z
   .refine((body) => body.quote === undefined || body.parentId === undefined, { message: 'a reply has no quote: give quote or parentId, not both' });
 
 const PatchCommentBody = z.strictObject({ resolved: z.boolean() });
-
-function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new HttpError(400, `invalid ${what}: ${result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-}
 
 function replyJson(reply: Reply) {
   return { id: reply.id, body: reply.body, author: reply.author.name, createdAt: new Date(reply.createdAt).toISOString() };

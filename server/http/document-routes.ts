@@ -4,6 +4,7 @@ import type { DocId } from '../../lib/doc-id';
 import { DocExistsError, type LinkRecord } from '../storage/link-store';
 import type { ApiDeps } from './api-deps';
 import { anyRole, docIdFrom, ownerOnly, requireRole } from './auth';
+import { checkNewDocumentBody, readContentBody, writeInitialContent } from './content-routes';
 import { HttpError, sendEmpty, sendJson } from './json';
 import type { Route } from './router';
 
@@ -39,8 +40,12 @@ export function documentRoutes(deps: ApiDeps): Route[] {
     {
       method: 'POST',
       path: new RegExp(`^${Paths.docs}$`),
-      async handle({ res }) {
-        sendJson(res, 201, await createDocument(deps));
+      async handle({ req, res }) {
+        // Content is checked before the document exists, so a bad import makes nothing.
+        const initial = checkNewDocumentBody(await readContentBody(req, deps));
+        const created = await createDocument(deps);
+        if (initial) await writeInitialContent(deps, created.id, initial);
+        sendJson(res, 201, created);
       },
     },
     {
