@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONTENT_FORMATS, CONTENT_TYPES, isContentFormat } from '../../lib/content-format';
 import { Paths } from '../../lib/protocol';
 import { canEdit } from '../../lib/roles';
-import { renderContent } from '../content/render';
+import { renderContent, type DocumentContent } from '../content/render';
 import type { VersionRecord } from '../storage/version-store';
 import type { ApiDeps } from './api-deps';
 import { anyRole, docIdFrom, requireRole } from './auth';
@@ -61,8 +61,7 @@ export function versionRoutes(deps: ApiDeps): Route[] {
         if (!isContentFormat(format)) throw new HttpError(400, `unknown format ${JSON.stringify(format)}: use one of ${CONTENT_FORMATS.join(', ')}`);
         const version = await versions.read(docId, params[1]!);
         if (!version) throw new HttpError(404, 'no such version');
-        // json is the version's ProseMirror document itself, as the editor's schema writes it.
-        const rendered = format === 'json' ? { contentType: CONTENT_TYPES.json, body: JSON.stringify(version.content.doc.toJSON()) } : renderContent(version.content, format);
+        const rendered = format === 'json' ? { contentType: CONTENT_TYPES.json, body: JSON.stringify(versionJson(version.content)) } : renderContent(version.content, format);
         res.writeHead(200, { 'content-type': rendered.contentType, 'cache-control': 'no-store' });
         res.end(rendered.body);
       },
@@ -79,4 +78,14 @@ export function versionRoutes(deps: ApiDeps): Route[] {
       },
     },
   ];
+}
+
+/**
+ * A version as JSON (rule V2): its ProseMirror document itself (`{"type": "doc", ...}`, what
+ * `Node.fromJSON` reads), which also carries `title` and `doc` as the content endpoint's JSON
+ * does, so code written for either shape reads a version unchanged.
+ */
+function versionJson(content: DocumentContent): Record<string, unknown> {
+  const doc = content.doc.toJSON() as Record<string, unknown>;
+  return { ...doc, title: content.title, doc };
 }

@@ -67,9 +67,12 @@ describe('taking, listing and reading versions (rules V1, V2)', () => {
     const html = await readVersion(url(), id, ownerKey, first.id, 'html');
     expect(html).toContain('<p>Second line</p>');
     expect(html).toContain('<title>Plans</title>');
-    const json = JSON.parse(await readVersion(url(), id, ownerKey, first.id, 'json')) as { type: string; content: unknown[] };
+    // Both shapes at once (rule V2): the ProseMirror document, and {title, doc} as content's json.
+    const json = JSON.parse(await readVersion(url(), id, ownerKey, first.id, 'json')) as { type: string; content: unknown[]; title: string; doc: { type: string; content: unknown[] } };
     expect(json.type).toBe('doc');
     expect(json.content).toHaveLength(2);
+    expect(json.title).toBe('Plans');
+    expect(json.doc).toEqual({ type: json.type, content: json.content });
   });
 
   it('unknown versions are 404, unknown formats and empty names 400, requests without a key 401', async () => {
