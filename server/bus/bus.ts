@@ -9,7 +9,9 @@ export type BusMessage =
   /** A link was revoked: close its connections. */
   | { readonly kind: 'revoke'; readonly docId: DocId; readonly linkId: string }
   /** The document was deleted: close every connection to it. */
-  | { readonly kind: 'delete'; readonly docId: DocId };
+  | { readonly kind: 'delete'; readonly docId: DocId }
+  /** The publisher just opened the document: answer with the presence of your clients (rule P8). */
+  | { readonly kind: 'presence-query'; readonly docId: DocId };
 
 /** Receives a message and the id of the instance that published it. */
 export type BusHandler = (message: BusMessage, from: string) => void;

@@ -35,6 +35,7 @@ const WireKind = {
   /** The publisher dropped messages for this document: reload it from storage. */
   Gap: 4,
   Delete: 5,
+  PresenceQuery: 6,
 } as const;
 type WireKind = (typeof WireKind)[keyof typeof WireKind];
 const INSTANCE_ID_BYTES = 16;
@@ -138,6 +139,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       case 'delete':
         frame = encode(instanceIdBytes, WireKind.Delete, new Uint8Array(0));
         break;
+      case 'presence-query':
+        frame = encode(instanceIdBytes, WireKind.PresenceQuery, new Uint8Array(0));
+        break;
       default: {
         const unreachable: never = message;
         throw new RangeError(`unknown bus message ${JSON.stringify(unreachable)}`);
@@ -166,6 +170,8 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
         return { kind: 'revoke', docId, linkId: Buffer.from(payload).toString('utf8') };
       case WireKind.Delete:
         return { kind: 'delete', docId };
+      case WireKind.PresenceQuery:
+        return { kind: 'presence-query', docId };
       case WireKind.Gap:
         return 'gap';
       default:

@@ -203,6 +203,13 @@ export class Presence {
     return entries;
   }
 
+  /** Every client with a state that a connection here set (what another instance asks for). */
+  presentLocal(): AwarenessEntry[] {
+    const entries: AwarenessEntry[] = [];
+    for (const record of this.records.values()) if (record.state !== null && record.owner !== null && !isRemote(record.owner)) entries.push(record);
+    return entries;
+  }
+
   /** Whether any entry came from another instance (and may need expiring). */
   get hasRemote(): boolean {
     return this.remoteEntries > 0;

@@ -320,6 +320,8 @@ export class RoomRegistry {
     }
     metrics.documents.set(this.rooms.size);
     for (const [message, from] of early) this.onBusMessage(created, message, from);
+    // Others answer with their clients' presence, which reaches this room as it is now (rule P8).
+    bus.publish({ kind: 'presence-query', docId });
     return created;
   }
 

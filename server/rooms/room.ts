@@ -212,6 +212,8 @@ export class Room {
       case 'delete':
         this.closeAll(CloseCode.Gone, 'this document was deleted');
         return;
+      case 'presence-query':
+        return this.announcePresence();
       default: {
         const unreachable: never = message;
         void unreachable;
@@ -644,6 +646,15 @@ export class Room {
     if (local.size > 0) {
       this.deps.bus.publish({ kind: 'awareness', docId: this.docId, update: encodeAwarenessEntries(local.values(), local.size) });
     }
+  }
+
+  /**
+   * Another instance just opened this document: tell it who is here, or its people would see
+   * ours only when each of them next moves or renews (up to 15 s later) (rule P8).
+   */
+  private announcePresence(): void {
+    const local = this.presence.presentLocal();
+    if (local.length > 0) this.deps.bus.publish({ kind: 'awareness', docId: this.docId, update: encodeAwarenessEntries(local, local.length) });
   }
 
   /** Expires presence of instances that stopped renewing it (they died without a goodbye). */

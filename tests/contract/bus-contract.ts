@@ -50,7 +50,7 @@ const update = (docId: DocId, ...values: number[]): BusMessage => ({ kind: 'upda
 
 /** Comparable form: Uint8Array payloads as hex, so a Buffer and a Uint8Array with equal bytes compare equal. */
 function plain(message: BusMessage): unknown {
-  return message.kind === 'revoke' || message.kind === 'delete' ? message : { ...message, update: hex(message.update) };
+  return message.kind === 'revoke' || message.kind === 'delete' || message.kind === 'presence-query' ? message : { ...message, update: hex(message.update) };
 }
 
 /**
@@ -180,7 +180,7 @@ export function runBusContract(name: string, open: () => Promise<OpenedBuses>): 
       expect(onB.messages.map(plain)).toEqual([plain(update(docId, 3, 4, 5))]);
     });
 
-    it('revoke, delete and awareness messages arrive intact', async () => {
+    it('revoke, delete, presence-query and awareness messages arrive intact', async () => {
       const docId = newDocId();
       const onB = recorder();
       await b.subscribe(docId, onB.handler, onB.onGap);
@@ -188,6 +188,7 @@ export function runBusContract(name: string, open: () => Promise<OpenedBuses>): 
         { kind: 'revoke', docId, linkId: 'l_0123456789abcdef' },
         { kind: 'awareness', docId, update: Uint8Array.from([1, 0, 2]) },
         { kind: 'delete', docId },
+        { kind: 'presence-query', docId },
         { kind: 'revoke', docId, linkId: 'ünïcødé-link-✓' },
       ];
       for (const message of sent) a.publish(message);

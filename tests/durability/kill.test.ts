@@ -43,8 +43,10 @@ describe('durability under SIGKILL', () => {
             else text.insert(at, prng.word(gen, 1, 4));
           }, prng.uint32(gen, 1, 6)),
         );
-        const killAfter = prng.uint32(gen, 30, 300);
-        // The random moment of the kill: chosen by the seed, not a wait for a result.
+        // Relaying has begun (so the kill falls while updates are being committed and relayed,
+        // however slow the machine), then the kill comes at a random moment chosen by the seed.
+        await waitFor(() => received.length > 0, `round ${round}: a first relayed update`, 20_000);
+        const killAfter = prng.uint32(gen, 0, 270);
         await new Promise((resolve) => setTimeout(resolve, killAfter));
         await server.kill('SIGKILL');
         typing.forEach(clearInterval);
@@ -56,7 +58,6 @@ describe('durability under SIGKILL', () => {
         const ok = containsAll(checker.doc, received);
         checker.destroy();
         expect(ok, `seed ${seed}, round ${round} (killed after ${killAfter} ms): an update a peer had received was lost`).toBe(true);
-        expect(received.length, `round ${round} relayed something before the kill`).toBeGreaterThan(0);
       }
     } finally {
       await server.kill('SIGKILL');

@@ -90,7 +90,7 @@ describe('presence limits (rules P3–P5)', () => {
       socket.send(awareness(ids.map((clientId) => [clientId, json({ pad: 'p'.repeat(stateBytes - 20) })])));
     });
     const newcomer = connectClient(server.wsUrl, id, ownerKey);
-    await waitFor(() => newcomer.provider.synced, 'the newcomer synced', 15_000);
+    await waitFor(() => newcomer.provider.synced, 'the newcomer synced', 30_000);
     const probe = await joinRaw(`${server.wsUrl}/${id}?key=${ownerKey}`);
     probe.send(new Uint8Array([3]));
     await waitFor(() => probe.frames.some((f) => f[0] === 1), 'the presence answer', 15_000);

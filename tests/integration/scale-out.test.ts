@@ -120,6 +120,18 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     await waitFor(() => writer.text.toString() === 'written during the outage; and after', 'the writer to hear the reader');
   });
 
+  it('someone joining through the second instance sees at once who is on the first (rule P8)', async () => {
+    const { id, ownerKey } = await createDoc(first.url);
+    const ada = open(first, id, ownerKey);
+    ada.provider.awareness.setLocalStateField('user', { name: 'Ada' });
+    const beside = open(first, id, ownerKey);
+    await waitFor(() => (beside.provider.awareness.getStates().get(ada.doc.clientID) as any)?.user?.name === 'Ada', 'Ada present on the first instance');
+    // The second instance opens the document only now. Ada's client renews its presence 15 s
+    // after her change, so only the instance's question on opening can bring it within the wait.
+    const observer = open(second, id, ownerKey);
+    await waitFor(() => (observer.provider.awareness.getStates().get(ada.doc.clientID) as any)?.user?.name === 'Ada', "Ada's presence on the second instance", 5_000);
+  });
+
   it("a connection on one instance cannot overwrite another instance's presence (rule P6)", async () => {
     const { id, ownerKey } = await createDoc(first.url);
     const ada = open(first, id, ownerKey);
