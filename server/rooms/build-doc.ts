@@ -18,9 +18,9 @@ export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: u
   const offset = stored.snapshot ? 1 : 0;
   const fast = newReplicaDoc();
   try {
-    // One transaction per entry, as live replicas applied them: in one transaction for all,
-    // Yjs can settle deletions differently (the simulation found a cold load lacking a deletion
-    // every replica had, seed 10672 in tests/sim/regressions.test.ts).
+    // One transaction per entry, as live replicas applied them. Since a replica Y.Doc never
+    // tidies formatting (rule D11), the grouping no longer changes the result; it did before
+    // (seeds 10672 and 6315 in tests/sim/regressions.test.ts).
     for (const entry of entries) Y.applyUpdate(fast, entry);
     return fast;
   } catch {

@@ -40,7 +40,8 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   { seed: 632, found: 'core: a waiting update integrated without room in the backlog (D4, D9, I1)' },
   // Core: buildDoc applied a stored document in one transaction; Yjs then settled a deletion
   // differently than replicas that applied the same updates one at a time, so a cold load (and
-  // every snapshot) lacked a deletion every client had (rules D6, D7, I1, I2).
+  // every snapshot) lacked a deletion every client had (rules D6, D7, I1, I2). The deletion was
+  // Yjs's own formatting cleanup, which depends on grouping; rule D11 (seed 6315) removed the cause.
   { seed: 10672, found: 'core: a document built in one transaction lacked a deletion replicas had (D7, I1, I2)' },
   // Core: a room's Y.Doc tidied a bold marker on its own (Yjs's formatting cleanup after a remote
   // change, which depends on the order updates arrived in) and served that deletion to clients in
