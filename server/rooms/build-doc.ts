@@ -8,10 +8,10 @@ export const SNAPSHOT_INDEX = -1;
 /**
  * Applies a stored document to a fresh replica Y.Doc (one that never tidies formatting on its
  * own, rule D11), skipping (and reporting) entries that fail to integrate (docs/PROTOCOL.md,
- * rule D6). A Yjs failure can surface from the end of a
- * transaction and can leave the document half-applied; so if the fast path throws, the document
- * is rebuilt one entry at a time from a fresh Y.Doc, and each entry that throws is dropped and
- * the good ones re-applied to another fresh Y.Doc.
+ * rule D6). A Yjs failure can surface from the end of a transaction and can leave the document
+ * half-applied; so if the fast path throws, the document is rebuilt one entry at a time from a
+ * fresh Y.Doc, and each entry that throws is dropped and the good ones re-applied to another
+ * fresh Y.Doc.
  */
 export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: unknown) => void): Y.Doc {
   const entries = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates];
