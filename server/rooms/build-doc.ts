@@ -1,31 +1,33 @@
 import * as Y from 'yjs';
 import type { StoredDoc } from '../storage/doc-log';
+import { newReplicaDoc } from './replica-doc';
 
 /** Index of the snapshot when it is the entry that failed (log entries count from 0). */
 export const SNAPSHOT_INDEX = -1;
 
 /**
- * Applies a stored document to a fresh Y.Doc, skipping (and reporting) entries that fail to
- * integrate (docs/PROTOCOL.md, rule D6). A Yjs failure can surface from the end of a
- * transaction and can leave the document half-applied; so if the fast path throws, the document
- * is rebuilt one entry at a time from a fresh Y.Doc, and each entry that throws is dropped and
- * the good ones re-applied to another fresh Y.Doc.
+ * Applies a stored document to a fresh replica Y.Doc (one that never tidies formatting on its
+ * own, rule D11), skipping (and reporting) entries that fail to integrate (docs/PROTOCOL.md,
+ * rule D6). A Yjs failure can surface from the end of a transaction and can leave the document
+ * half-applied; so if the fast path throws, the document is rebuilt one entry at a time from a
+ * fresh Y.Doc, and each entry that throws is dropped and the good ones re-applied to another
+ * fresh Y.Doc.
  */
 export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: unknown) => void): Y.Doc {
   const entries = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates];
   const offset = stored.snapshot ? 1 : 0;
-  const fast = new Y.Doc();
+  const fast = newReplicaDoc();
   try {
-    // One transaction per entry, as live replicas applied them: in one transaction for all,
-    // Yjs can settle deletions differently (the simulation found a cold load lacking a deletion
-    // every replica had, seed 10672 in tests/sim/regressions.test.ts).
+    // One transaction per entry, as live replicas applied them. Since a replica Y.Doc never
+    // tidies formatting (rule D11), the grouping no longer changes the result; it did before
+    // (seeds 10672 and 6315 in tests/sim/regressions.test.ts).
     for (const entry of entries) Y.applyUpdate(fast, entry);
     return fast;
   } catch {
     fast.destroy();
   }
   const good: Uint8Array[] = [];
-  let doc = new Y.Doc();
+  let doc = newReplicaDoc();
   entries.forEach((entry, index) => {
     try {
       Y.applyUpdate(doc, entry);
@@ -33,7 +35,7 @@ export function buildDoc(stored: StoredDoc, onBadEntry: (index: number, error: u
     } catch (error) {
       onBadEntry(index - offset, error);
       doc.destroy();
-      doc = new Y.Doc();
+      doc = newReplicaDoc();
       // One transaction each, as when they were first found good.
       for (const update of good) Y.applyUpdate(doc, update);
     }

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
 import { buildDoc } from '../../server/rooms/build-doc';
+import { newReplicaDoc } from '../../server/rooms/replica-doc';
 import { visibleContent } from './edits';
 import type { MemoryDatabase } from './memory-storage';
 
@@ -28,7 +29,7 @@ export function difference(a: Y.Doc, b: Y.Doc): string | null {
 
 /** Whether `outer` holds everything `inner` holds: adding `inner` to it changes nothing (rule I2). */
 export function contains(outer: Y.Doc, inner: Y.Doc): boolean {
-  const merged = new Y.Doc();
+  const merged = newReplicaDoc();
   try {
     Y.applyUpdate(merged, Y.encodeStateAsUpdate(outer));
     Y.applyUpdate(merged, Y.encodeStateAsUpdate(inner));

@@ -5,6 +5,7 @@ import type { DocId } from '../../lib/doc-id';
 import type { Role } from '../../lib/roles';
 import { hashKey } from '../../server/access/keys';
 import { createMetrics, type Metrics } from '../../server/metrics';
+import { newReplicaDoc } from '../../server/rooms/replica-doc';
 import type { DocLog, UpdateEntry } from '../../server/storage/doc-log';
 import { randomEdit } from './edits';
 import { coldLoad, contains, coversStateVector, difference, holdsAnythingOf } from './invariants';
@@ -308,7 +309,7 @@ class World implements ClientWorld {
   private onlyLacksUnpublished(replica: Y.Doc, cold: Y.Doc, docId: DocId): boolean {
     const updates = this.unpublished.get(docId);
     if (!updates) return false;
-    const completed = new Y.Doc();
+    const completed = newReplicaDoc();
     try {
       Y.applyUpdate(completed, Y.encodeStateAsUpdate(replica));
       for (const update of updates) Y.applyUpdate(completed, update);
@@ -548,13 +549,13 @@ class World implements ClientWorld {
 
   private receivedDoc(docId: DocId): Y.Doc {
     let doc = this.receivedByDoc.get(docId);
-    if (!doc) this.receivedByDoc.set(docId, (doc = new Y.Doc()));
+    if (!doc) this.receivedByDoc.set(docId, (doc = newReplicaDoc()));
     return doc;
   }
 
   private durableDoc(docId: DocId): Y.Doc {
     let doc = this.durable.get(docId);
-    if (!doc) this.durable.set(docId, (doc = new Y.Doc()));
+    if (!doc) this.durable.set(docId, (doc = newReplicaDoc()));
     return doc;
   }
 

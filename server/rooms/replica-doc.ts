@@ -1,0 +1,29 @@
+import * as Y from 'yjs';
+
+/** The private flag (yjs 13.6) that makes a transaction end with Yjs's formatting cleanup. */
+interface CleanupFlag {
+  _needFormattingCleanup: boolean;
+}
+
+/**
+ * A Y.Doc for the server's copy of a document: it holds exactly the updates applied to it and
+ * never changes the document on its own (docs/PROTOCOL.md, rule D11).
+ *
+ * After every remote transaction, Yjs tidies redundant bold/italic markers of a Y.Text in a
+ * local transaction of its own, and which markers it removes depends on the order and grouping
+ * in which the updates arrived. Clients send that tidying on like any edit; the server commits
+ * and relays only what peers send, so its own tidying would stay in its copy alone, reach
+ * clients in sync answers and never be stored (found by the simulation, seed 6315 in
+ * tests/sim/regressions.test.ts). Skipping it keeps every server copy built from the same
+ * updates (a room, a cold load, a fold, a catch-up) identical.
+ */
+export function newReplicaDoc(): Y.Doc {
+  const doc = new Y.Doc();
+  // 'afterTransaction' runs just before Yjs checks the flag.
+  doc.on('afterTransaction', skipFormattingCleanup);
+  return doc;
+}
+
+function skipFormattingCleanup(transaction: Y.Transaction): void {
+  (transaction as unknown as CleanupFlag)._needFormattingCleanup = false;
+}
