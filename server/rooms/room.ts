@@ -205,7 +205,7 @@ export class Room {
   /** Applies and relays updates the committer has made durable, in commit order. */
   committed(updates: readonly PendingUpdate[]): void {
     const { metrics, bus } = this.deps;
-    const acks = new Map<Peer, Uint8Array>();
+    const acks = new Map<Peer, Uint8Array | null>();
     for (const pending of updates) {
       if (this.inflight[0] === pending) this.inflight.shift();
       else this.deps.logger.error({ docId: this.docId }, 'committed an update the room did not have in flight');
@@ -214,9 +214,16 @@ export class Room {
       bus.publish({ kind: 'update', docId: this.docId, update: pending.update });
       metrics.updates.inc();
       metrics.updateBytes.inc(pending.update.length);
-      if (pending.savedStateVector && this.peers.has(pending.origin)) acks.set(pending.origin, pending.savedStateVector);
+      if (pending.origin.wantsSavedAcks && this.peers.has(pending.origin)) acks.set(pending.origin, pending.savedStateVector);
     }
-    for (const [peer, stateVector] of acks) peer.send(encodeSaved(stateVector));
+    // A null vector is an update the document did not move past yet (see settleSavedStateVector):
+    // with nothing left in flight the document's state is what is committed; otherwise a later
+    // update of the same origin is in flight and its acknowledgement will cover this one.
+    let committedNow: Uint8Array | null = null;
+    for (const [peer, stateVector] of acks) {
+      if (stateVector) peer.send(encodeSaved(stateVector));
+      else if (this.inflight.length === 0 && this.doc) peer.send(encodeSaved((committedNow ??= Y.encodeStateVector(this.doc))));
+    }
   }
 
   /** A message from another instance about this document. */
@@ -272,6 +279,7 @@ export class Room {
     const capture = (u: Uint8Array, o: unknown) => {
       if (o === origin) captured.update = u;
     };
+    this.settleSavedStateVector(origin);
     doc.on('update', capture);
     try {
       doc.transact(() => change(doc), origin);
@@ -437,6 +445,18 @@ export class Room {
     if (this.waiting.size > 0) this.retryWaiting();
   }
 
+  /**
+   * The last update in flight gets its "saved" state vector only when the document is about to
+   * change after it, and not at all when the next change is its own origin's: that one's
+   * acknowledgement covers both. One encoding per run of a writer's updates instead of one per
+   * update (a burst from one client was spending more on state vectors than on SQLite).
+   */
+  private settleSavedStateVector(next: Peer): void {
+    const last = this.inflight[this.inflight.length - 1];
+    if (!last || last.savedStateVector !== null || !last.origin.wantsSavedAcks || last.origin === next || !this.doc) return;
+    last.savedStateVector = Y.encodeStateVector(this.doc);
+  }
+
   /** False, with the peer closed, if the backlog is full (D4): then nothing was integrated. */
   private integrateFromPeer(doc: Y.Doc, peer: Peer, received: Uint8Array, receivedAt: number): boolean {
     let update = received;
@@ -453,6 +473,7 @@ export class Room {
       peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
       return false;
     }
+    this.settleSavedStateVector(peer);
     const outcome = this.integrate(doc, update, peer, true);
     if (!outcome) {
       this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
@@ -463,7 +484,7 @@ export class Room {
       origin: peer,
       update,
       receivedAt,
-      savedStateVector: peer.wantsSavedAcks ? Y.encodeStateVector(doc) : null,
+      savedStateVector: null,
       changedNothing: !outcome.changed,
     };
     this.deps.committer.enqueue(pending);

@@ -28,48 +28,48 @@ export interface PageStamps {
 }
 
 /** Installs the WebSocket wrapper; runs in the page before any of its scripts. */
-export async function instrumentPage(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const now = () => performance.timeOrigin + performance.now();
-    const stamps = { keydown: [], mutation: [], frame: [], updateSent: [], updateReceived: [], savedReceived: [] } as {
-      keydown: number[];
-      mutation: number[];
-      frame: number[];
-      updateSent: number[];
-      updateReceived: [number, number][];
-      savedReceived: number[];
-    };
-    (window as unknown as { __stamps: typeof stamps }).__stamps = stamps;
-    document.addEventListener('keydown', () => stamps.keydown.push(now()), true);
-    // First two bytes of a frame: message type, then (for sync, type 0) the sync step; 2 = update.
-    const head = (data: unknown): [number, number] => {
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
-      return bytes && bytes.length >= 2 ? [bytes[0]!, bytes[1]!] : [-1, -1];
-    };
-    const Native = window.WebSocket;
-    class StampedWebSocket extends Native {
-      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
-        const [type, step] = head(data);
-        super.send(data);
-        if (type === 0 && step === 2) stamps.updateSent.push(now());
-      }
-      override set onmessage(handler: ((event: MessageEvent) => void) | null) {
-        super.onmessage = handler
-          ? (event: MessageEvent) => {
-              const at = now();
-              const [type, step] = head(event.data);
-              handler.call(this, event);
-              if (type === 0 && step === 2) stamps.updateReceived.push([at, now()]);
-              else if (type === 100) stamps.savedReceived.push(at);
-            }
-          : null;
-      }
-      override get onmessage(): ((event: MessageEvent) => void) | null {
-        return super.onmessage as ((event: MessageEvent) => void) | null;
-      }
+/**
+ * Runs in each page before any of its scripts. Plain JavaScript in a string: a function passed
+ * to `addInitScript` would be serialized after tsx's transform, which adds helpers (`__name`)
+ * the page does not have.
+ */
+const INIT_SCRIPT = `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const stamps = { keydown: [], mutation: [], frame: [], updateSent: [], updateReceived: [], savedReceived: [] };
+  window.__stamps = stamps;
+  document.addEventListener('keydown', () => stamps.keydown.push(now()), true);
+  // First two bytes of a frame: message type, then (for sync, type 0) the sync step; 2 = update.
+  const head = (data) => {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    return bytes && bytes.length >= 2 ? [bytes[0], bytes[1]] : [-1, -1];
+  };
+  const Native = window.WebSocket;
+  class StampedWebSocket extends Native {
+    send(data) {
+      const [type, step] = head(data);
+      super.send(data);
+      if (type === 0 && step === 2) stamps.updateSent.push(now());
     }
-    window.WebSocket = StampedWebSocket;
-  });
+    set onmessage(handler) {
+      super.onmessage = handler ? (event) => {
+        const at = now();
+        const [type, step] = head(event.data);
+        handler.call(this, event);
+        if (type === 0 && step === 2) stamps.updateReceived.push([at, now()]);
+        else if (type === 100) stamps.savedReceived.push(at);
+      } : null;
+    }
+    get onmessage() {
+      return super.onmessage;
+    }
+  }
+  window.WebSocket = StampedWebSocket;
+})();`;
+
+/** Installs the WebSocket wrapper and the keydown stamp in every document the page opens. */
+export async function instrumentPage(page: Page): Promise<void> {
+  await page.addInitScript(INIT_SCRIPT);
 }
 
 /** Starts stamping editor mutations (and, with `frames`, the animation frame after each). */

@@ -59,7 +59,7 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
           const a = await writer.newPage();
           const b = await reader.newPage();
           await Promise.all([instrumentPage(a), instrumentPage(b)]);
-          await Promise.all([a.goto(url), b.goto(url)]);
+          await Promise.all([a.goto(url, { timeout: 90_000 }), b.goto(url, { timeout: 90_000 })]);
           await a.waitForSelector(`${EDITOR}[contenteditable="true"]`, { timeout: 30_000 });
           await b.waitForSelector(EDITOR, { timeout: 30_000 });
           await a.click(EDITOR);
