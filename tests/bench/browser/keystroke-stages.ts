@@ -15,7 +15,7 @@ import { num, table } from '../report/format';
 /** Stamps one page collected; each list is in time order. */
 export interface PageStamps {
   readonly keydown: number[];
-  /** Editor DOM changed (writer: the local ProseMirror transaction; reader: the remote update rendered). */
+  /** The remote editor's DOM changed. */
   readonly mutation: number[];
   /** First animation frame after each editor mutation batch. */
   readonly frame: number[];
@@ -72,16 +72,16 @@ export async function instrumentPage(page: Page): Promise<void> {
   await page.addInitScript(INIT_SCRIPT);
 }
 
-/** Starts stamping editor mutations (and, with `frames`, the animation frame after each). */
-export async function observeEditor(page: Page, selector: string, frames: boolean): Promise<void> {
+/** Starts stamping the editor's mutations and the animation frame after each batch of them. */
+export async function observeEditor(page: Page, selector: string): Promise<void> {
   await page.evaluate(
-    ([sel, withFrames]) => {
+    (sel) => {
       const stamps = (window as unknown as { __stamps: PageStamps & { mutation: number[]; frame: number[] } }).__stamps;
       const el = document.querySelector(sel as string)!;
       let framePending = false;
       new MutationObserver(() => {
         stamps.mutation.push(performance.timeOrigin + performance.now());
-        if (!withFrames || framePending) return;
+        if (framePending) return;
         framePending = true;
         requestAnimationFrame(() => {
           framePending = false;
@@ -89,7 +89,7 @@ export async function observeEditor(page: Page, selector: string, frames: boolea
         });
       }).observe(el, { subtree: true, childList: true, characterData: true });
     },
-    [selector, frames] as const,
+    selector,
   );
 }
 
@@ -99,8 +99,9 @@ export async function readStamps(page: Page): Promise<PageStamps> {
 
 /** The stages, in order; each is the time from the previous stamp to this one. */
 export const STAGES = [
-  ['local', 'keydown → local editor change (ProseMirror transaction, y-prosemirror, DOM)'],
-  ['send', 'local editor change → update frame handed to the socket (Yjs transaction, encoding)'],
+  // ProseMirror's transaction, y-prosemirror's Yjs transaction and the provider's send run
+  // synchronously in the key's input handler, before the local MutationObserver can fire.
+  ['local', 'keydown → update frame handed to the socket (ProseMirror and Yjs transactions, encoding)'],
   ['server', 'socket send → remote socket receive (loopback, server decode, integrate, commit, relay)'],
   ['apply', 'remote receive → remote handler returns (Y apply, y-prosemirror, ProseMirror DOM update)'],
   ['observe', 'handler returns → remote MutationObserver'],
@@ -134,15 +135,13 @@ export function addKeystrokes(into: KeystrokeBreakdown, writer: PageStamps, read
     const from = keys[i]!;
     const until = keys[i + 1] ?? Infinity;
     const first = (list: readonly number[], after: number) => list.find((t) => t >= after && t < until);
-    const local = first(writer.mutation, from);
     const sent = first(writer.updateSent, from);
     const received = reader.updateReceived.find(([t]) => sent !== undefined && t >= sent && t < until);
     const observed = received && first(reader.mutation, received[1]);
     const painted = observed !== undefined ? first(reader.frame, observed) : undefined;
-    if (local === undefined || sent === undefined || !received || observed === undefined || painted === undefined) continue;
+    if (sent === undefined || !received || observed === undefined || painted === undefined) continue;
     const saved = first(writer.savedReceived, sent);
-    into.stages.local.record(local - from);
-    into.stages.send.record(sent - local);
+    into.stages.local.record(sent - from);
     into.stages.server.record(received[0] - sent);
     into.stages.apply.record(received[1] - received[0]);
     into.stages.observe.record(observed - received[1]);
