@@ -25,6 +25,8 @@ export interface PageStamps {
   readonly updateReceived: [number, number][];
   /** Saved acknowledgements received. */
   readonly savedReceived: number[];
+  /** Presence (awareness) frames, stamped after the app's handler returned (the caret is drawn). */
+  readonly awarenessReceived: number[];
 }
 
 /** Installs the WebSocket wrapper; runs in the page before any of its scripts. */
@@ -35,7 +37,7 @@ export interface PageStamps {
  */
 const INIT_SCRIPT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const stamps = { keydown: [], mutation: [], frame: [], updateSent: [], updateReceived: [], savedReceived: [] };
+  const stamps = { keydown: [], mutation: [], frame: [], updateSent: [], updateReceived: [], savedReceived: [], awarenessReceived: [] };
   window.__stamps = stamps;
   document.addEventListener('keydown', () => stamps.keydown.push(now()), true);
   // First two bytes of a frame: message type, then (for sync, type 0) the sync step; 2 = update.
@@ -58,6 +60,7 @@ const INIT_SCRIPT = `(() => {
         handler.call(this, event);
         if (type === 0 && step === 2) stamps.updateReceived.push([at, now()]);
         else if (type === 100) stamps.savedReceived.push(at);
+        else if (type === 1) stamps.awarenessReceived.push(now());
       } : null;
     }
     get onmessage() {
@@ -113,6 +116,8 @@ export interface KeystrokeBreakdown {
   readonly stages: Record<Stage, Histogram>;
   /** Socket send → saved acknowledgement back at the writer (server receive, integrate, commit, ack, loopback twice). */
   readonly savedAck: Histogram;
+  /** Remote update handled → the writer's presence (its moved caret) handled at the reader. */
+  readonly caret: Histogram;
   /** keydown → remote animation frame. */
   readonly total: Histogram;
   readonly matched: number;
@@ -120,7 +125,7 @@ export interface KeystrokeBreakdown {
 
 export function newBreakdown(): KeystrokeBreakdown {
   const stages = Object.fromEntries(STAGES.map(([id]) => [id, new Histogram()])) as Record<Stage, Histogram>;
-  return { stages, savedAck: new Histogram(), total: new Histogram(), matched: 0 };
+  return { stages, savedAck: new Histogram(), caret: new Histogram(), total: new Histogram(), matched: 0 };
 }
 
 /**
@@ -148,6 +153,8 @@ export function addKeystrokes(into: KeystrokeBreakdown, writer: PageStamps, read
     into.stages.paint.record(painted - observed);
     into.total.record(painted - from);
     if (saved !== undefined) into.savedAck.record(saved - sent);
+    const caret = first(reader.awarenessReceived, received[0]);
+    if (caret !== undefined) into.caret.record(caret - received[1]);
     matched += 1;
   }
   return { ...into, matched };
@@ -161,6 +168,7 @@ export function breakdownTable(b: KeystrokeBreakdown): string {
       ...STAGES.map(([id, label]) => row(label, b.stages[id])),
       row('**keydown → remote paint**', b.total),
       row('(beside) socket send → saved acknowledgement at the writer', b.savedAck),
+      row("(beside) remote update handled → writer's caret (presence frame) handled at the reader", b.caret),
     ],
   );
 }
