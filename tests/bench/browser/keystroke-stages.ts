@@ -27,6 +27,8 @@ export interface PageStamps {
   readonly savedReceived: number[];
   /** Presence (awareness) frames, stamped after the app's handler returned (the caret is drawn). */
   readonly awarenessReceived: number[];
+  /** Presence (awareness) frames handed to `WebSocket.send`. */
+  readonly awarenessSent: number[];
 }
 
 /** Installs the WebSocket wrapper; runs in the page before any of its scripts. */
@@ -37,7 +39,7 @@ export interface PageStamps {
  */
 const INIT_SCRIPT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const stamps = { keydown: [], mutation: [], frame: [], updateSent: [], updateReceived: [], savedReceived: [], awarenessReceived: [] };
+  const stamps = { keydown: [], mutation: [], frame: [], updateSent: [], updateReceived: [], savedReceived: [], awarenessReceived: [], awarenessSent: [] };
   window.__stamps = stamps;
   document.addEventListener('keydown', () => stamps.keydown.push(now()), true);
   // First two bytes of a frame: message type, then (for sync, type 0) the sync step; 2 = update.
@@ -52,6 +54,7 @@ const INIT_SCRIPT = `(() => {
       const [type, step] = head(data);
       super.send(data);
       if (type === 0 && step === 2) stamps.updateSent.push(now());
+      else if (type === 1) stamps.awarenessSent.push(now());
     }
     set onmessage(handler) {
       super.onmessage = handler ? (event) => {
@@ -118,6 +121,8 @@ export interface KeystrokeBreakdown {
   readonly savedAck: Histogram;
   /** Remote update handled → the writer's presence (its moved caret) handled at the reader. */
   readonly caret: Histogram;
+  /** Update frame sent → the writer's presence frame (its moved caret) sent. */
+  readonly caretSent: Histogram;
   /** keydown → remote animation frame. */
   readonly total: Histogram;
   readonly matched: number;
@@ -125,7 +130,7 @@ export interface KeystrokeBreakdown {
 
 export function newBreakdown(): KeystrokeBreakdown {
   const stages = Object.fromEntries(STAGES.map(([id]) => [id, new Histogram()])) as Record<Stage, Histogram>;
-  return { stages, savedAck: new Histogram(), caret: new Histogram(), total: new Histogram(), matched: 0 };
+  return { stages, savedAck: new Histogram(), caret: new Histogram(), caretSent: new Histogram(), total: new Histogram(), matched: 0 };
 }
 
 /**
@@ -155,6 +160,8 @@ export function addKeystrokes(into: KeystrokeBreakdown, writer: PageStamps, read
     if (saved !== undefined) into.savedAck.record(saved - sent);
     const caret = first(reader.awarenessReceived, received[0]);
     if (caret !== undefined) into.caret.record(caret - received[1]);
+    const caretSent = first(writer.awarenessSent, sent);
+    if (caretSent !== undefined) into.caretSent.record(caretSent - sent);
     matched += 1;
   }
   return { ...into, matched };
@@ -168,6 +175,7 @@ export function breakdownTable(b: KeystrokeBreakdown): string {
       ...STAGES.map(([id, label]) => row(label, b.stages[id])),
       row('**keydown → remote paint**', b.total),
       row('(beside) socket send → saved acknowledgement at the writer', b.savedAck),
+      row("(beside) update frame sent → writer's presence frame (moved caret) sent", b.caretSent),
       row("(beside) remote update handled → writer's caret (presence frame) handled at the reader", b.caret),
     ],
   );
