@@ -15,9 +15,10 @@ export interface PendingUpdate {
   /**
    * For an origin that asked for "saved" acknowledgements: the encoded state vector of the
    * room's document right after this update was applied. Everything it covers is committed once
-   * this update is, because a document's updates commit in the order they were applied.
+   * this update is, because a document's updates commit in the order they were applied. The room
+   * fills it in lazily (only when the document is about to move on), so it may still be null.
    */
-  readonly savedStateVector: Uint8Array | null;
+  savedStateVector: Uint8Array | null;
   /** True when applying it changed nothing (a client re-sending what the server has): no version authorship. */
   readonly changedNothing?: boolean;
 }

@@ -62,6 +62,30 @@ function hasPendingStructs(doc: Y.Doc): boolean {
   return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
 }
 
+/**
+ * `Y.applyUpdate` inside a transaction of our own, so the transaction tells whether anything
+ * changed (Yjs's own test before it emits 'update'). Listening to 'update' instead would make
+ * Yjs encode every transaction into a new update: a third of the integrate cost for nothing.
+ */
+function applyAndTellIfChanged(doc: Y.Doc, update: Uint8Array, origin: unknown): boolean {
+  let transaction: Y.Transaction | null = null;
+  // Nested, applyUpdate joins this transaction; local false, as applyUpdate's own would be.
+  Y.transact(
+    doc,
+    (tr) => {
+      transaction = tr;
+      Y.applyUpdate(doc, update, origin);
+    },
+    origin,
+    false,
+  );
+  const tr = transaction as Y.Transaction | null;
+  if (!tr) return false;
+  if (tr.deleteSet.clients.size > 0) return true;
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
+  return false;
+}
+
 /** Work that waits while the document is rebuilt. */
 type Held =
   | { readonly kind: 'frame'; readonly peer: Peer; readonly frame: ClientFrame; readonly receivedAt: number; readonly bytes: number }
@@ -181,7 +205,7 @@ export class Room {
   /** Applies and relays updates the committer has made durable, in commit order. */
   committed(updates: readonly PendingUpdate[]): void {
     const { metrics, bus } = this.deps;
-    const acks = new Map<Peer, Uint8Array>();
+    const acks = new Map<Peer, Uint8Array | null>();
     for (const pending of updates) {
       if (this.inflight[0] === pending) this.inflight.shift();
       else this.deps.logger.error({ docId: this.docId }, 'committed an update the room did not have in flight');
@@ -190,9 +214,16 @@ export class Room {
       bus.publish({ kind: 'update', docId: this.docId, update: pending.update });
       metrics.updates.inc();
       metrics.updateBytes.inc(pending.update.length);
-      if (pending.savedStateVector && this.peers.has(pending.origin)) acks.set(pending.origin, pending.savedStateVector);
+      if (pending.origin.wantsSavedAcks && this.peers.has(pending.origin)) acks.set(pending.origin, pending.savedStateVector);
     }
-    for (const [peer, stateVector] of acks) peer.send(encodeSaved(stateVector));
+    // A null vector is an update the document did not move past yet (see settleSavedStateVector):
+    // with nothing left in flight the document's state is what is committed; otherwise a later
+    // update of the same origin is in flight and its acknowledgement will cover this one.
+    let committedNow: Uint8Array | null = null;
+    for (const [peer, stateVector] of acks) {
+      if (stateVector) peer.send(encodeSaved(stateVector));
+      else if (this.inflight.length === 0 && this.doc) peer.send(encodeSaved((committedNow ??= Y.encodeStateVector(this.doc))));
+    }
   }
 
   /** A message from another instance about this document. */
@@ -250,6 +281,7 @@ export class Room {
     const capture = (u: Uint8Array, o: unknown) => {
       if (o === origin) captured.update = u;
     };
+    this.settleSavedStateVector(origin);
     doc.on('update', capture);
     try {
       doc.transact(() => change(doc), origin);
@@ -415,6 +447,18 @@ export class Room {
     if (this.waiting.size > 0) this.retryWaiting();
   }
 
+  /**
+   * The last update in flight gets its "saved" state vector only when the document is about to
+   * change after it, and not at all when the next change is its own origin's: that one's
+   * acknowledgement covers both. One encoding per run of a writer's updates instead of one per
+   * update (a burst from one client was spending more on state vectors than on SQLite).
+   */
+  private settleSavedStateVector(next: Peer): void {
+    const last = this.inflight[this.inflight.length - 1];
+    if (!last || last.savedStateVector !== null || !last.origin.wantsSavedAcks || last.origin === next || !this.doc) return;
+    last.savedStateVector = Y.encodeStateVector(this.doc);
+  }
+
   /** False, with the peer closed, if the backlog is full (D4): then nothing was integrated. */
   private integrateFromPeer(doc: Y.Doc, peer: Peer, received: Uint8Array, receivedAt: number): boolean {
     let update = received;
@@ -431,19 +475,9 @@ export class Room {
       peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
       return false;
     }
-    // Yjs emits 'update' only for a transaction that changed something.
-    let changed = false;
-    const noteChange = () => {
-      changed = true;
-    };
-    doc.on('update', noteChange);
-    let integrated: boolean;
-    try {
-      integrated = this.integrate(doc, update, peer, true);
-    } finally {
-      doc.off('update', noteChange);
-    }
-    if (!integrated) {
+    this.settleSavedStateVector(peer);
+    const outcome = this.integrate(doc, update, peer, true);
+    if (!outcome) {
       this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
       throw new ProtocolError('Yjs update does not apply to this document');
     }
@@ -452,8 +486,8 @@ export class Room {
       origin: peer,
       update,
       receivedAt,
-      savedStateVector: peer.wantsSavedAcks ? Y.encodeStateVector(doc) : null,
-      changedNothing: !changed,
+      savedStateVector: null,
+      changedNothing: !outcome.changed,
     };
     this.deps.committer.enqueue(pending);
     this.inflight.push(pending);
@@ -505,20 +539,21 @@ export class Room {
    * document may be half-applied) or, for a client update, if it left structs waiting for
    * content this document does not have (they could fail later, blamed on someone else).
    */
-  private integrate(doc: Y.Doc, update: Uint8Array, origin: unknown, fromClient: boolean): boolean {
+  private integrate(doc: Y.Doc, update: Uint8Array, origin: unknown, fromClient: boolean): { readonly changed: boolean } | null {
     const hadPending = hasPendingStructs(doc);
+    let changed: boolean;
     try {
-      Y.applyUpdate(doc, update, origin);
+      changed = applyAndTellIfChanged(doc, update, origin);
     } catch (error) {
       this.deps.logger.warn({ docId: this.docId, err: error }, 'an update failed to integrate');
       this.startRebuild('an update failed to integrate');
-      return false;
+      return null;
     }
     if (fromClient && !hadPending && hasPendingStructs(doc)) {
       this.startRebuild('an update refers to content this document does not have');
-      return false;
+      return null;
     }
-    return true;
+    return { changed };
   }
 
   private receiveRemoteUpdate(update: Uint8Array): void {

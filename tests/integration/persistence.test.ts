@@ -98,4 +98,31 @@ describe('persistence', () => {
     plain.destroy();
     await server.stop();
   });
+
+  it('acknowledges bursts of interleaved writers up to each one\'s last update, never going back', async () => {
+    const server = await startServer();
+    const { id, ownerKey } = await createDoc(server.url);
+    const writers = [0, 1].map(() => {
+      const client = connectClient(server.wsUrl, id, ownerKey, { saved: '1' });
+      const acks: number[] = [];
+      client.provider.messageHandlers[MessageType.Saved] = (_encoder, decoder) => {
+        acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)).get(client.doc.clientID) ?? 0);
+      };
+      return { client, acks };
+    });
+    await waitFor(() => writers.every((w) => w.client.provider.synced), 'writers synced');
+    // One frame per insert, runs of one writer's updates and alternations in the same turn: the
+    // state vector is encoded lazily per run (README, "Durable before relay").
+    for (let round = 0; round < 20; round += 1) {
+      const w = writers[round % 2]!;
+      for (let i = 0; i < 1 + (round % 4); i += 1) w.client.text.insert(0, 'x');
+    }
+    for (const w of writers) {
+      const clock = Y.getState(w.client.doc.store, w.client.doc.clientID);
+      await waitFor(() => (w.acks.at(-1) ?? 0) === clock, 'an acknowledgement covering the last update');
+      expect(w.acks).toEqual([...w.acks].sort((a, b) => a - b));
+    }
+    for (const w of writers) w.client.destroy();
+    await server.stop();
+  });
 });
