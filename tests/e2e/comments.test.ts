@@ -2,9 +2,9 @@
  * Comments in a real browser: two people who edit and a reviewer with a comment-only link, each
  * in their own browser context, on the `npm start` server (docs/PROTOCOL.md, rules C1–C3).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson, screenshot, startProduct, type Person, type Product } from './harness';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, type Person } from './harness';
+import { productStage } from './stage';
 import {
   caretToEnd,
   commentOn,
@@ -21,26 +21,8 @@ import {
   waitForHighlight,
 } from './pages';
 
-let product: Product;
-let browser: Browser;
-const people: Person[] = [];
-
-async function person(name: string): Promise<Person> {
-  const p = await newPerson(browser, name);
-  people.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  product = await startProduct();
-  browser = await launchBrowser();
-}, 240_000);
-
-afterAll(async () => {
-  for (const p of people) await p.context.close().catch(() => undefined);
-  await browser?.close();
-  await product?.stop();
-});
+const stage = productStage(240_000);
+const person = stage.person;
 
 describe('commenting together', { timeout: 180_000 }, () => {
   let alice: Person;
@@ -51,7 +33,7 @@ describe('commenting together', { timeout: 180_000 }, () => {
     alice = await person('Alice Author');
     bob = await person('Bob Editor');
     carol = await person('Carol Reviewer');
-    await createDocument(alice, product.url);
+    await createDocument(alice, stage.url);
     await caretToEnd(alice.page);
     await alice.page.keyboard.type('The committee will meet on Tuesday to discuss the budget.');
     await typeParagraph(alice.page, 'Lunch is provided for everyone who attends.');

@@ -6,31 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson, screenshot, screenshotDir, startProduct, type Person, type Product } from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, screenshotDir, type Person } from './harness';
+import { productStage } from './stage';
 import { caretToEnd, createDocument, editor, waitForEditorText, waitForRefusal, waitForStatus } from './pages';
 
-let product: Product;
-let browser: Browser;
-const people: Person[] = [];
-
-async function person(name: string): Promise<Person> {
-  const p = await newPerson(browser, name);
-  people.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  product = await startProduct();
-  browser = await launchBrowser();
-}, 300_000);
-
-afterAll(async () => {
-  for (const p of people) await p.context.close().catch(() => undefined);
-  await browser?.close();
-  await product?.stop();
-});
+const stage = productStage(300_000);
+const person = stage.person;
 
 /** The key this browser holds for a document (kept in localStorage by the app). */
 function storedKey(page: Page, docId: string): Promise<string> {
@@ -118,7 +101,7 @@ describe('export', () => {
 
   beforeAll(async () => {
     alice = await person('Alice Exporter');
-    const url = await createDocument(alice, product.url);
+    const url = await createDocument(alice, stage.url);
     docId = docIdOf(url);
     key = await storedKey(alice.page, docId);
     await typeRichDocument(alice.page);
@@ -127,7 +110,7 @@ describe('export', () => {
 
   it('the HTML export of a document typed in the browser shows what the editor shows', async () => {
     const shown = await alice.page.evaluate(`(${shapeOf.toString()})(document.querySelector('.tiptap'))`);
-    const res = await fetch(`${product.url}/api/docs/${docId}/content?format=html`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${stage.url}/api/docs/${docId}/content?format=html`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const exported = await res.text();
     const viewer = await alice.context.newPage();
@@ -191,7 +174,7 @@ describe('import and paste', () => {
 
   it('a Markdown file chosen with the picker becomes a new document, owned here', async () => {
     const ivy = await person('Ivy Importer');
-    await ivy.page.goto(`${product.url}/`);
+    await ivy.page.goto(`${stage.url}/`);
     await screenshot(ivy.page, 'import');
     await ivy.page.getByTestId('import-input').setInputFiles({ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from(markdown) });
     await ivy.page.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
@@ -205,7 +188,7 @@ describe('import and paste', () => {
 
   it('an HTML file dropped on the home page becomes a new document', async () => {
     const dora = await person('Dora Dropper');
-    await dora.page.goto(`${product.url}/`);
+    await dora.page.goto(`${stage.url}/`);
     await dora.page.getByRole('button', { name: 'New document' }).waitFor();
     const transfer = await dora.page.evaluateHandle(() => {
       const dt = new DataTransfer();
@@ -224,7 +207,7 @@ describe('import and paste', () => {
 
   it('pasting Markdown or rich HTML into the editor keeps its structure', async () => {
     const paula = await person('Paula Paster');
-    await createDocument(paula, product.url);
+    await createDocument(paula, stage.url);
     const paste = (data: Record<string, string>) =>
       paula.page.evaluate((entries) => {
         const dt = new DataTransfer();
@@ -255,7 +238,7 @@ describe('import and paste', () => {
 describe('owning a document anywhere', () => {
   it('the owner link opens the document as owned in another browser, which can delete it; the open editor is told', async () => {
     const olive = await person('Olive Owner');
-    const url = await createDocument(olive, product.url);
+    const url = await createDocument(olive, stage.url);
     const docId = docIdOf(url);
     await editor(olive.page).click();
     await olive.page.keyboard.type('# Travel plans');
@@ -268,7 +251,7 @@ describe('owning a document anywhere', () => {
 
     await olive.page.getByRole('button', { name: 'Share', exact: true }).click();
     const ownerLink = await olive.page.getByLabel('Owner link').inputValue();
-    expect(ownerLink).toBe(`${product.url}/d/${docId}#key=${await storedKey(olive.page, docId)}`);
+    expect(ownerLink).toBe(`${stage.url}/d/${docId}#key=${await storedKey(olive.page, docId)}`);
     await screenshot(olive.page, 'owner-link');
     await olive.page.keyboard.press('Escape');
 
@@ -277,7 +260,7 @@ describe('owning a document anywhere', () => {
     await laptop.page.goto(ownerLink);
     await waitForEditorText(laptop.page, 'Pack light.');
     await laptop.page.getByRole('button', { name: 'Share', exact: true }).waitFor();
-    await laptop.page.goto(`${product.url}/`);
+    await laptop.page.goto(`${stage.url}/`);
     const row = laptop.page.locator('.doc-row', { hasText: 'Travel plans' });
     await row.locator('.role-chip.role-owner').waitFor();
 
@@ -289,7 +272,7 @@ describe('owning a document anywhere', () => {
 
     await waitForRefusal(olive.page, 'This document was deleted');
     await screenshot(olive.page, 'deleted');
-    const after = await fetch(`${product.url}/api/docs/${docId}/content`, { headers: { authorization: `Bearer ${await storedKey(laptop.page, docId).catch(() => 'x'.repeat(32))}` } });
+    const after = await fetch(`${stage.url}/api/docs/${docId}/content`, { headers: { authorization: `Bearer ${await storedKey(laptop.page, docId).catch(() => 'x'.repeat(32))}` } });
     expect(after.status).toBe(401);
   }, 180_000);
 });

@@ -2,31 +2,14 @@
  * Version history in a real browser: two people who edit and a viewer, each in their own browser
  * context, on the `npm start` server (docs/PROTOCOL.md, rules V2, V6).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPerson, screenshot, startProduct, type Person, type Product } from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, type Person } from './harness';
+import { productStage } from './stage';
 import { caretToEnd, createDocument, createShareLink, openDocument, typeParagraph, waitForEditorText } from './pages';
 
-let product: Product;
-let browser: Browser;
-const people: Person[] = [];
-
-async function person(name: string): Promise<Person> {
-  const p = await newPerson(browser, name);
-  people.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  product = await startProduct();
-  browser = await launchBrowser();
-}, 240_000);
-
-afterAll(async () => {
-  for (const p of people) await p.context.close().catch(() => undefined);
-  await browser?.close();
-  await product?.stop();
-});
+const stage = productStage(240_000);
+const person = stage.person;
 
 /** The live editor (a shown version is rendered with the same classes beside it). */
 const liveText = async (page: Page) => (await page.locator('.history-live .tiptap').textContent()) ?? '';
@@ -56,7 +39,7 @@ describe('version history with two people', () => {
     alice = await person('Alice Author');
     bob = await person('Bob Editor');
     viewer = await person('Vera Viewer');
-    await createDocument(alice, product.url);
+    await createDocument(alice, stage.url);
     await caretToEnd(alice.page);
     await alice.page.keyboard.type('The plan is to ship on Friday.');
     await typeParagraph(alice.page, 'Testing starts on Monday.');

@@ -69,19 +69,7 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; found: string }> = [
   { seed: 50, found: 'harness: sockets still joining when a process exited stayed open' },
 ];
 
-/**
- * Seeds that still fail, each with what is known. Skipped with their reason, so `npm test` stays
- * green while they are open; replay each with the command in its name and fix it in the core.
- */
-const OPEN: ReadonlyArray<{ seed: number; found: string }> = [
-];
-
 describe('simulation regressions (rules I1–I4)', () => {
-  for (const { seed, found } of OPEN) {
-    it.skip(`seed ${seed}: ${found} (replay: ${replayCommand(seed)})`, async () => {
-      expect((await runSeed(seed)).failures).toEqual([]);
-    });
-  }
   for (const { seed, found } of REGRESSIONS) {
     it(`seed ${seed}: ${found}`, async () => {
       const result = await runSeed(seed);
