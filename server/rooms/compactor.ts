@@ -67,10 +67,9 @@ export class Compactor {
     size.logBytes += bytes;
     if (this.running.has(docId) || !shouldCompact(size.logBytes, size.snapshotBytes, this.options.minLogBytes)) return;
     this.start(docId, async () => {
-      const stored = await this.options.log.load(docId);
-      if (stored.updates.length === 0) return null;
-      const { snapshot } = await this.options.folder.foldAlways(stored);
-      return { snapshot, throughSeq: stored.throughSeq, folded: stored.updates.reduce((sum, u) => sum + u.length, 0) };
+      const fold = await this.options.folder.loadAndFoldAlways(docId, this.options.log);
+      if (fold.foldedUpdates === 0) return null;
+      return { snapshot: fold.snapshot, throughSeq: fold.throughSeq, folded: fold.foldedBytes };
     });
   }
 

@@ -1,15 +1,17 @@
 /**
  * Folds long stored documents into one snapshot in a worker thread, so building a big document
  * (a load, a rebuild, a compaction) never stalls the event loop that relays every other
- * document. Applying 260k updates takes about half a second; applying the one snapshot that
- * comes back takes a few milliseconds. Short logs are returned as they are: copying them to the
- * worker would cost more than building them here.
+ * document. Applying 260k updates takes about a second; a SQLite log that long is also read by
+ * the worker itself (reading it here took another second of the event loop's time). Short logs
+ * are returned as they are: a trip to the worker would cost more than building them here.
  */
 import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
-import type { StoredDoc } from '../storage/doc-log';
+import type { DocId } from '../../lib/doc-id';
+import type { DocLog, StoredDoc } from '../storage/doc-log';
 import { buildDoc } from './build-doc';
-import { packFoldRequest, type FoldResponse } from './fold-messages';
+import type { FoldRequest, FoldResponse, FoldResult } from './fold-messages';
+import { packFoldRequest } from './fold-messages';
 
 /** Logs at least this long (entries after the snapshot) are folded in the worker. */
 export const MIN_UPDATES_TO_FOLD = 2_000;
@@ -18,57 +20,89 @@ export interface FoldedDoc {
   /** The stored document, its log folded into the snapshot when it was long. */
   readonly stored: StoredDoc;
   /** Entries that did not integrate (index into the log, or -1 for the snapshot), already left out. */
-  readonly bad: ReadonlyArray<{ index: number; message: string }>;
-}
-
-/** One snapshot of a stored document and the entries that did not integrate. */
-export interface Fold {
-  readonly snapshot: Uint8Array;
-  readonly bad: FoldedDoc['bad'];
+  readonly bad: FoldResult['bad'];
+  /** `Y.encodeStateVector` of the document, when the fold has it (a folded document has no log). */
+  readonly stateVector: Uint8Array | null;
+  /** What was folded, when a log was: its bytes, and those of the snapshot stored before it. */
+  readonly folded: { readonly bytes: number; readonly storedSnapshotBytes: number } | null;
 }
 
 /** Folds here, on the calling thread, exactly as the worker does (the worker runs this). */
-export function foldHere(stored: StoredDoc): Fold {
+export function foldHere(stored: StoredDoc): FoldResult {
   const bad: Array<{ index: number; message: string }> = [];
   const doc = buildDoc(stored, (index, error) => bad.push({ index, message: error instanceof Error ? error.message : String(error) }));
   try {
-    return { snapshot: Y.encodeStateAsUpdate(doc), bad };
+    let foldedBytes = 0;
+    for (const update of stored.updates) foldedBytes += update.length;
+    return {
+      snapshot: Y.encodeStateAsUpdate(doc),
+      stateVector: Y.encodeStateVector(doc),
+      throughSeq: stored.throughSeq,
+      bad,
+      foldedUpdates: stored.updates.length,
+      foldedBytes,
+      storedSnapshotBytes: stored.snapshot?.length ?? 0,
+    };
   } finally {
     doc.destroy();
   }
+}
+
+function asFolded(result: FoldResult): FoldedDoc {
+  return {
+    stored: { snapshot: result.snapshot, updates: [], throughSeq: result.throughSeq },
+    bad: result.bad,
+    stateVector: result.stateVector,
+    folded: result.foldedUpdates > 0 ? { bytes: result.foldedBytes, storedSnapshotBytes: result.storedSnapshotBytes } : null,
+  };
+}
+
+export interface DocFolderOptions {
+  /** Logs at least this long are folded (default MIN_UPDATES_TO_FOLD). */
+  readonly minUpdates?: number;
+  /** Replaces the worker (the simulation folds in process, so a seed replays). */
+  readonly foldElsewhere?: (stored: StoredDoc) => Promise<FoldResult>;
 }
 
 export class DocFolder {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: FoldResponse) => void; reject: (e: Error) => void }>();
+  private readonly minUpdates: number;
+
+  constructor(private readonly options: DocFolderOptions = {}) {
+    this.minUpdates = options.minUpdates ?? MIN_UPDATES_TO_FOLD;
+  }
+
+  /** Loads a document from `log`, its log folded when long: read by the worker itself when it can. */
+  async load(docId: DocId, log: DocLog): Promise<FoldedDoc> {
+    const file = log.fileBacked;
+    if (file && !this.options.foldElsewhere && file.hasLongTail(docId, this.minUpdates)) {
+      return asFolded(await this.run({ id: 0, kind: 'read-and-fold', sqliteFile: file.sqliteFile, docId }, []));
+    }
+    return this.fold(await log.load(docId));
+  }
+
+  /** `stored`, its log folded into the snapshot if it is long. */
+  async fold(stored: StoredDoc): Promise<FoldedDoc> {
+    if (stored.updates.length < this.minUpdates) return { stored, bad: [], stateVector: null, folded: null };
+    return asFolded(await this.foldAlways(stored));
+  }
 
   /**
-   * `foldElsewhere` replaces the worker (the simulation folds in process, so a seed replays);
-   * by default folds run in a worker thread started on first use.
+   * One snapshot of the stored document, read and built in the worker whatever the log's length
+   * (compaction: nobody waits for it).
    */
-  constructor(
-    private readonly minUpdates = MIN_UPDATES_TO_FOLD,
-    private readonly foldElsewhere?: (stored: StoredDoc) => Promise<Fold>,
-  ) {}
-
-  /** Whether `stored` is long enough to be worth a trip to the worker. */
-  isLong(stored: StoredDoc): boolean {
-    return stored.updates.length >= this.minUpdates;
+  async loadAndFoldAlways(docId: DocId, log: DocLog): Promise<FoldResult> {
+    const file = log.fileBacked;
+    if (file && !this.options.foldElsewhere) return this.run({ id: 0, kind: 'read-and-fold', sqliteFile: file.sqliteFile, docId }, []);
+    return this.foldAlways(await log.load(docId));
   }
 
-  async fold(stored: StoredDoc): Promise<FoldedDoc> {
-    if (!this.isLong(stored)) return { stored, bad: [] };
-    const { snapshot, bad } = await this.foldAlways(stored);
-    return { stored: { snapshot, updates: [], throughSeq: stored.throughSeq }, bad };
-  }
-
-  /** One snapshot of `stored`, built in the worker whatever its length (compaction: nobody waits). */
-  async foldAlways(stored: StoredDoc): Promise<Fold> {
-    if (this.foldElsewhere) return this.foldElsewhere(stored);
-    const response = await this.request(stored);
-    if (!response.ok) throw new Error(`folding in the worker failed: ${response.message}`);
-    return { snapshot: response.snapshot, bad: response.bad };
+  private async foldAlways(stored: StoredDoc): Promise<FoldResult> {
+    if (this.options.foldElsewhere) return this.options.foldElsewhere(stored);
+    const { request, transfer } = packFoldRequest(0, stored);
+    return this.run(request, transfer);
   }
 
   /** Ends the worker; a fold in flight rejects. */
@@ -78,15 +112,16 @@ export class DocFolder {
     if (worker) await worker.terminate();
   }
 
-  private request(stored: StoredDoc): Promise<FoldResponse> {
+  private async run(request: FoldRequest, transfer: ArrayBuffer[]): Promise<FoldResult> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const response = await new Promise<FoldResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const { request, transfer } = packFoldRequest(id, stored);
-      worker.postMessage(request, transfer);
+      worker.postMessage({ ...request, id }, transfer);
       worker.ref();
     });
+    if (!response.ok) throw new Error(`folding in the worker failed: ${response.message}`);
+    return response;
   }
 
   private ensureWorker(): Worker {

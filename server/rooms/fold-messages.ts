@@ -1,21 +1,42 @@
+import type { DocId } from '../../lib/doc-id';
 import type { StoredDoc } from '../storage/doc-log';
 
 /**
- * Main thread to fold worker: fold this stored document into one snapshot. The log travels
- * packed in one buffer that is transferred, not copied: structured cloning each update would
- * copy the whole pooled ArrayBuffer behind every small Buffer SQLite returns (8 KiB each).
+ * Main thread to fold worker: fold a stored document into one snapshot. Either the document
+ * travels with the request (packed), or the worker reads it from the SQLite file itself.
+ *
+ * A packed log travels in one buffer that is transferred, not copied: structured cloning each
+ * update would copy the whole pooled ArrayBuffer behind every small Buffer SQLite returns
+ * (8 KiB each).
  */
-export interface FoldRequest {
-  readonly id: number;
-  readonly snapshot: Uint8Array | null;
-  /** uint32 count, then each update as uint32 length and bytes (big-endian). */
-  readonly packedUpdates: Uint8Array;
+export type FoldRequest =
+  | {
+      readonly id: number;
+      readonly kind: 'fold';
+      readonly snapshot: Uint8Array | null;
+      /** uint32 count, then each update as uint32 length and bytes (big-endian). */
+      readonly packedUpdates: Uint8Array;
+      readonly throughSeq: number;
+    }
+  | { readonly id: number; readonly kind: 'read-and-fold'; readonly sqliteFile: string; readonly docId: DocId };
+
+/** What a fold made of a stored document. */
+export interface FoldResult {
+  readonly snapshot: Uint8Array;
+  /** `Y.encodeStateVector` of the folded document. */
+  readonly stateVector: Uint8Array;
   readonly throughSeq: number;
+  /** Entries `buildDoc` skipped (index into the log, or -1 for the snapshot). */
+  readonly bad: ReadonlyArray<{ index: number; message: string }>;
+  /** Log entries folded, their bytes, and the bytes of the snapshot stored before them. */
+  readonly foldedUpdates: number;
+  readonly foldedBytes: number;
+  readonly storedSnapshotBytes: number;
 }
 
-/** Fold worker to main thread: the snapshot, and the entries `buildDoc` skipped. */
+/** Fold worker to main thread. */
 export type FoldResponse =
-  | { readonly id: number; readonly ok: true; readonly snapshot: Uint8Array; readonly bad: ReadonlyArray<{ index: number; message: string }> }
+  | ({ readonly id: number; readonly ok: true } & FoldResult)
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** The request for `stored`, and the buffers to transfer with it. */
@@ -35,10 +56,10 @@ export function packFoldRequest(id: number, stored: StoredDoc): { request: FoldR
   const snapshot = stored.snapshot ? stored.snapshot.slice() : null;
   const transfer = [packedUpdates.buffer as ArrayBuffer];
   if (snapshot) transfer.push(snapshot.buffer as ArrayBuffer);
-  return { request: { id, snapshot, packedUpdates, throughSeq: stored.throughSeq }, transfer };
+  return { request: { id, kind: 'fold', snapshot, packedUpdates, throughSeq: stored.throughSeq }, transfer };
 }
 
-export function unpackFoldRequest(request: FoldRequest): StoredDoc {
+export function unpackFoldRequest(request: Extract<FoldRequest, { kind: 'fold' }>): StoredDoc {
   const packed = request.packedUpdates;
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   const count = view.getUint32(0);

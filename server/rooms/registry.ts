@@ -11,7 +11,7 @@ import { AutoVersioner, type AutoVersionerOptions, type AutoVersionPolicy } from
 import { buildDoc } from './build-doc';
 import { Committer, type CommitterLimits, type PendingUpdate } from './committer';
 import { Compactor } from './compactor';
-import { DocFolder } from './doc-folder';
+import { DocFolder, type FoldedDoc } from './doc-folder';
 import { MemoryReclaimer } from './memory-reclaimer';
 import type { Peer } from './peer';
 import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
@@ -194,7 +194,7 @@ export class RoomRegistry {
   async readCommitted(docId: DocId): Promise<Uint8Array> {
     const room = this.rooms.get(docId);
     if (room) return room.readCommitted();
-    const doc = buildDoc(await this.loadFolded(docId), () => {});
+    const doc = buildDoc((await this.loadFolded(docId)).stored, () => {});
     try {
       return Y.encodeStateAsUpdate(doc);
     } finally {
@@ -276,28 +276,18 @@ export class RoomRegistry {
       logger.error({ docId, err: error }, 'could not subscribe to the bus');
       throw error;
     }
-    let stored;
-    let compactFrom: { snapshot: Uint8Array; throughSeq: number; foldedBytes: number; storedSnapshotBytes: number } | null = null;
+    let loaded: FoldedDoc;
     try {
-      const raw = await log.load(docId);
-      stored = await this.fold(docId, raw);
-      // The worker already built the snapshot a compaction needs: store it rather than build it again.
-      if (stored !== raw && stored.snapshot && raw.updates.length > 0) {
-        compactFrom = {
-          snapshot: stored.snapshot,
-          throughSeq: raw.throughSeq,
-          foldedBytes: raw.updates.reduce((sum, u) => sum + u.length, 0),
-          storedSnapshotBytes: raw.snapshot?.length ?? 0,
-        };
-      }
+      loaded = await this.loadFolded(docId);
     } catch (error) {
       unsubscribe();
       metrics.storageErrors.inc({ op: 'load' });
       logger.error({ docId, err: error }, 'failed to load document');
       throw error;
     }
+    const { stored, stateVector, folded } = loaded;
     metrics.documentLoads.inc();
-    const created: Room = new Room(docId, stored, {
+    const created: Room = new Room(docId, stored, stateVector, {
       committer: this.committer,
       bus,
       logger,
@@ -306,7 +296,7 @@ export class RoomRegistry {
       presenceLimits: this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
       maxHeldBytes: this.options.maxHeldBytes ?? 8 * 1024 * 1024,
       beforeNextFlush: this.options.beforeNextFlush,
-      reload: () => this.loadFolded(docId),
+      reload: async () => (await this.loadFolded(docId)).stored,
       onBuilt: (doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
       onSettled: () => this.maybeUnload(docId),
     });
@@ -314,10 +304,8 @@ export class RoomRegistry {
     this.rooms.set(docId, created);
     this.unsubscribes.set(docId, unsubscribe);
     this.compactor.track(docId, stored);
-    if (compactFrom) {
-      const { snapshot, throughSeq, foldedBytes, storedSnapshotBytes } = compactFrom;
-      this.compactor.folded(docId, snapshot, throughSeq, foldedBytes, storedSnapshotBytes);
-    }
+    // The worker already built the snapshot a compaction needs: store it rather than build it again.
+    if (folded && stored.snapshot) this.compactor.folded(docId, stored.snapshot, stored.throughSeq, folded.bytes, folded.storedSnapshotBytes);
     metrics.documents.set(this.rooms.size);
     for (const [message, from] of early) this.onBusMessage(created, message, from);
     // Others answer with their clients' presence, which reaches this room as it is now (rule P8).
@@ -345,7 +333,7 @@ export class RoomRegistry {
     this.stale.add(docId);
     metrics.staleDocuments.set(this.stale.size);
     Promise.all([this.loadFolded(docId), links.listLinks(docId)]).then(
-      ([stored, linkRecords]) => {
+      ([{ stored }, linkRecords]) => {
         const room = this.rooms.get(docId);
         this.stale.delete(docId);
         metrics.staleDocuments.set(this.stale.size);
@@ -371,18 +359,14 @@ export class RoomRegistry {
     );
   }
 
-  /** The stored document, a long log folded into one snapshot in the worker. */
-  private async loadFolded(docId: DocId): Promise<StoredDoc> {
-    return this.fold(docId, await this.options.log.load(docId));
-  }
-
-  private async fold(docId: DocId, stored: StoredDoc): Promise<StoredDoc> {
-    const folded = await this.folder.fold(stored);
+  /** The stored document, a long log folded into one snapshot in the worker (bad entries reported). */
+  private async loadFolded(docId: DocId): Promise<FoldedDoc> {
+    const folded = await this.folder.load(docId, this.options.log);
     for (const bad of folded.bad) {
       this.options.metrics.badStoredEntries.inc();
       this.options.logger.error({ docId, index: bad.index, err: bad.message }, 'skipped a stored entry that does not apply');
     }
-    return folded.stored;
+    return folded;
   }
 
   private maybeUnload(docId: DocId): void {

@@ -58,6 +58,26 @@ function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
 }
 
+/**
+ * Read from a stored snapshot's bytes without building it; null if they do not decode (the
+ * document is then built, which skips and reports a bad snapshot, rule D6).
+ */
+function stateVectorOf(snapshot: Uint8Array): Uint8Array | null {
+  try {
+    return Y.encodeStateVectorFromUpdate(snapshot);
+  } catch {
+    return null;
+  }
+}
+
+function differenceOf(snapshot: Uint8Array, stateVector: Uint8Array): Uint8Array | null {
+  try {
+    return Y.diffUpdate(snapshot, stateVector);
+  } catch {
+    return null;
+  }
+}
+
 function hasPendingStructs(doc: Y.Doc): boolean {
   return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
 }
@@ -103,12 +123,17 @@ type Held =
  * plus the updates still in flight, holding frames meanwhile, and nobody has to reconnect.
  *
  * The Y.Doc is built lazily: a client that has nothing yet is sent the stored bytes as they
- * are, before the server spends time building its own copy.
+ * are, before the server spends time building its own copy; and a stored document without a
+ * log tail is not built at all until something needs it (an edit, a client that has part of
+ * it), since its state vector can be read from the snapshot's bytes. So people who only open a
+ * big document, however many, never cost the event loop the time to build it.
  */
 export class Room {
   private doc: Y.Doc | null = null;
   /** What storage returned (plus updates from the bus since), until the Y.Doc is built from it. */
   private stored: { snapshot: Uint8Array | null; updates: Uint8Array[]; throughSeq: number } | null;
+  /** The state vector of `stored` while it has no log tail (from the fold, or read from the snapshot). */
+  private storedStateVector: Uint8Array | null;
   private readonly peers = new Set<Peer>();
   /** Peers that joined before the Y.Doc was (re)built and still need the server's sync step 1. */
   private readonly awaitingStep1 = new Set<Peer>();
@@ -134,9 +159,11 @@ export class Room {
   constructor(
     readonly docId: DocId,
     stored: StoredDoc,
+    stateVector: Uint8Array | null,
     private readonly deps: RoomDeps,
   ) {
     this.stored = { snapshot: stored.snapshot, updates: [...stored.updates], throughSeq: stored.throughSeq };
+    this.storedStateVector = stored.updates.length === 0 ? stateVector : null;
     this.presence = new Presence(deps.presenceLimits);
   }
 
@@ -153,6 +180,8 @@ export class Room {
     this.peers.add(peer);
     if (this.doc && !this.rebuilding) {
       peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    } else if (this.storedStateVector) {
+      peer.send(encodeSyncStep1(this.storedStateVector));
     } else {
       this.awaitingStep1.add(peer);
       this.scheduleBuild();
@@ -355,6 +384,7 @@ export class Room {
     this.doc?.destroy();
     this.doc = null;
     this.stored = null;
+    this.storedStateVector = null;
     this.held = [];
   }
 
@@ -365,28 +395,38 @@ export class Room {
     if (this.doc) return this.doc;
     const stored = this.stored ?? { snapshot: null, updates: [], throughSeq: 0 };
     this.stored = null;
+    this.storedStateVector = null;
     const doc = buildDoc(stored, (index, error) => this.reportBadEntry(index, error));
+    this.deps.metrics.documentBuilds.inc();
     this.doc = doc;
     this.deps.onBuilt(doc, stored.throughSeq);
     this.sendStep1ToWaiting();
     return doc;
   }
 
-  /** Builds the doc after this turn's frames are written, so a waiting client is served first. */
+  /**
+   * After this turn's frames are written, so a waiting client is served first: reads the state
+   * vector from the snapshot if nothing else is stored, or else builds the doc.
+   */
   private scheduleBuild(): void {
     if (this.buildScheduled || this.doc || this.rebuilding) return;
     this.buildScheduled = true;
     this.deps.beforeNextFlush(() =>
       this.deps.scheduler.soon(() => {
         this.buildScheduled = false;
-        if (!this.doc && !this.destroyed && !this.rebuilding) this.ensureDoc();
+        if (this.doc || this.destroyed || this.rebuilding) return;
+        this.storedStateVector = this.stored && this.stored.updates.length === 0 ? stateVectorOf(this.stored.snapshot ?? EMPTY_UPDATE) : null;
+        if (this.storedStateVector) this.sendStep1ToWaiting();
+        else this.ensureDoc();
       }),
     );
   }
 
   private sendStep1ToWaiting(): void {
-    if (this.awaitingStep1.size === 0 || !this.doc) return;
-    const step1 = encodeSyncStep1(Y.encodeStateVector(this.doc));
+    if (this.awaitingStep1.size === 0) return;
+    const stateVector = this.doc ? Y.encodeStateVector(this.doc) : this.storedStateVector;
+    if (!stateVector) return;
+    const step1 = encodeSyncStep1(stateVector);
     for (const peer of this.awaitingStep1) if (this.peers.has(peer)) peer.send(step1);
     this.awaitingStep1.clear();
   }
@@ -403,6 +443,13 @@ export class Room {
       // Exactly what is stored, as stored (all of it committed): nothing to build or encode first.
       peer.send(encodeSyncStep2(stored.snapshot ?? EMPTY_UPDATE));
       for (const update of stored.updates) peer.send(encodeUpdate(update));
+      return;
+    }
+    const difference = !this.doc && stored?.snapshot && stored.updates.length === 0 ? differenceOf(stored.snapshot, stateVector) : null;
+    if (difference) {
+      // A client that has part of it: the difference, cut from the snapshot's bytes.
+      peer.send(encodeSyncStep2(difference));
+      if (peer.wantsSavedAcks && this.storedStateVector) peer.send(encodeSaved(this.storedStateVector));
       return;
     }
     const doc = this.ensureDoc();
@@ -436,6 +483,12 @@ export class Room {
     } catch {
       metrics.updatesDropped.inc({ reason: 'invalid' });
       throw new ProtocolError('malformed Yjs update');
+    }
+    if (!this.doc && this.storedStateVector && decoded.structs.length === 0 && decoded.ds.clients.size === 0) {
+      // An empty update (a client's answer to our step 1 when it has nothing we lack): nothing to
+      // build the document for. Everything stored is committed, so the stored state is saved.
+      if (peer.wantsSavedAcks) peer.send(encodeSaved(this.storedStateVector));
+      return;
     }
     if (!committer.canAccept(this.docId, update.length)) {
       peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
@@ -560,6 +613,7 @@ export class Room {
     if (!this.doc && this.stored) {
       // Not built yet: it joins the stored log, and peers get it as it is (it is committed).
       this.stored.updates.push(update);
+      this.storedStateVector = null;
     } else if (!this.integrate(this.ensureDoc(), update, 'bus', false)) {
       return;
     }
@@ -614,6 +668,7 @@ export class Room {
     this.doc?.destroy();
     this.doc = fresh;
     this.stored = null;
+    this.storedStateVector = null;
     this.rebuilding = false;
     this.sendStep1ToWaiting();
     const held = this.held;

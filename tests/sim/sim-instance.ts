@@ -13,7 +13,7 @@ import type { SimBusHub } from './sim-bus';
 import type { ServerConnection } from './sim-network';
 import type { SimScheduler } from './sim-scheduler';
 import type { SimStorage } from './sim-storage';
-import { DocFolder, MIN_UPDATES_TO_FOLD, foldHere } from '../../server/rooms/doc-folder';
+import { DocFolder, foldHere } from '../../server/rooms/doc-folder';
 
 /** How long a connection may wait for its document, as in the real transport. */
 const JOIN_TIMEOUT_MS = 30_000;
@@ -63,7 +63,7 @@ export class SimInstance {
       committerLimits: options.committerLimits,
       minLogBytesToCompact: options.minLogBytesToCompact,
       // Folded in process, in the scheduler's order: a worker thread's replies would arrive in real time.
-      folder: new DocFolder(MIN_UPDATES_TO_FOLD, async (stored) => foldHere(stored)),
+      folder: new DocFolder({ foldElsewhere: async (stored) => foldHere(stored) }),
     });
   }
 

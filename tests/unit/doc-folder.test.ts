@@ -26,7 +26,7 @@ const textOf = (stored: StoredDoc) => buildDoc(stored, () => {}).getText('t').to
 describe('folding long logs in a worker thread', () => {
   it('gives the document buildDoc gives, as one snapshot, through the same sequence number', async () => {
     const stored = storedDoc(3_000, 'doc-folder');
-    const folder = new DocFolder(1_000);
+    const folder = new DocFolder({ minUpdates: 1_000 });
     try {
       const folded = await folder.fold(stored);
       expect(folded.stored.updates).toEqual([]);
@@ -40,7 +40,7 @@ describe('folding long logs in a worker thread', () => {
 
   it('leaves short logs as they are, without a worker', async () => {
     const stored = storedDoc(50, 'doc-folder-short');
-    const folder = new DocFolder(1_000);
+    const folder = new DocFolder({ minUpdates: 1_000 });
     expect((await folder.fold(stored)).stored).toBe(stored);
     await folder.close();
   });
@@ -50,7 +50,7 @@ describe('folding long logs in a worker thread', () => {
     // A zero-length deleted map item: decodes, then throws from the end of Yjs's transaction.
     const bad = Uint8Array.from(Buffer.from('0101b803002101016d01610000', 'hex'));
     const withBad: StoredDoc = { ...stored, updates: [...stored.updates.slice(0, 700), bad, ...stored.updates.slice(700)] };
-    const folder = new DocFolder(1_000);
+    const folder = new DocFolder({ minUpdates: 1_000 });
     try {
       const folded = await folder.fold(withBad);
       expect(folded.bad.map((b) => b.index)).toEqual([700]);

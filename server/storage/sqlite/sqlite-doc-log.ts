@@ -2,8 +2,51 @@ import type { DocId } from '../../../lib/doc-id';
 import type { DocLog, StoredDoc, UpdateEntry } from '../doc-log';
 import type { SqliteDatabase } from './sqlite-database';
 
-/** Log entries read (or deleted after a compaction) per turn of the event loop. */
+/** Log entries read per turn of the event loop. */
 const LOAD_PAGE_ROWS = 5_000;
+/** Dead entries (covered by a snapshot) deleted per statement at first; adapted to SWEEP_SLICE_MS. */
+const FIRST_SWEEP_ROWS = 256;
+const SWEEP_SLICE_MS = 2;
+/** Between slices the event loop serves every other document. */
+const SWEEP_PAUSE_MS = 5;
+
+/**
+ * Deletes log entries that a snapshot covers, in slices of about SWEEP_SLICE_MS with pauses
+ * between them. Nothing waits for it: a load never reads entries a snapshot covers. Should the
+ * process stop first, or a slice fail, the entries left are deleted by the document's next
+ * compaction, which sweeps everything up to its own snapshot.
+ */
+class DeadEntrySweeper {
+  private readonly through = new Map<DocId, number>();
+
+  constructor(private readonly deleteSlice: (docId: DocId, throughSeq: number, rows: number) => number) {}
+
+  sweep(docId: DocId, throughSeq: number): void {
+    const running = this.through.has(docId);
+    this.through.set(docId, Math.max(this.through.get(docId) ?? 0, throughSeq));
+    if (!running) this.next(docId, FIRST_SWEEP_ROWS);
+  }
+
+  private next(docId: DocId, rows: number): void {
+    setTimeout(() => {
+      const through = this.through.get(docId)!;
+      const started = performance.now();
+      let deleted: number;
+      try {
+        deleted = this.deleteSlice(docId, through, rows);
+      } catch {
+        deleted = 0;
+      }
+      if (deleted < rows && this.through.get(docId) === through) {
+        this.through.delete(docId);
+        return;
+      }
+      const took = performance.now() - started;
+      const adapted = took < SWEEP_SLICE_MS / 2 ? rows * 2 : took > SWEEP_SLICE_MS ? rows / 2 : rows;
+      this.next(docId, Math.max(16, Math.min(LOAD_PAGE_ROWS, Math.round(adapted))));
+    }, SWEEP_PAUSE_MS).unref();
+  }
+}
 
 /** The document log on SQLite. Synchronous underneath: each call has committed when it returns. */
 export function createSqliteDocLog(db: SqliteDatabase): DocLog {
@@ -20,6 +63,10 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
   const deleteLogPageThrough = db.prepare<[string, number, number]>(
     'DELETE FROM updates WHERE seq IN (SELECT seq FROM updates WHERE doc_id = ? AND seq <= ? ORDER BY seq LIMIT ?)',
   );
+  const selectSnapshotSeq = db.prepare<[string], { through_seq: number }>('SELECT through_seq FROM snapshots WHERE doc_id = ?');
+  const tailEntry = db.prepare<[string, number, number], { seq: number }>(
+    'SELECT seq FROM updates WHERE doc_id = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?',
+  );
   const deleteLog = db.prepare<[string]>('DELETE FROM updates WHERE doc_id = ?');
   const deleteSnapshot = db.prepare<[string]>('DELETE FROM snapshots WHERE doc_id = ?');
 
@@ -27,18 +74,15 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
     for (const entry of entries) insertUpdate.run(entry.docId, entry.update);
   });
   // The snapshot's sequence number is what makes a compaction visible: a load reads only entries
-  // past it. So the entries it covers can be deleted a page per turn afterwards, rather than
+  // past it. So the entries it covers are swept away afterwards, a slice at a time, rather than
   // 260k at once in one transaction that holds every other document up.
   const compactTx = db.transaction((docId: DocId, snapshot: Uint8Array, throughSeq: number): boolean => {
-    if (upsertSnapshot.run(docId, snapshot, throughSeq).changes === 0) return false;
-    deleteLogPageThrough.run(docId, throughSeq, LOAD_PAGE_ROWS);
-    return true;
+    return upsertSnapshot.run(docId, snapshot, throughSeq).changes > 0;
   });
+  const sweeper = new DeadEntrySweeper((docId, throughSeq, rows) => (db.open ? deleteLogPageThrough.run(docId, throughSeq, rows).changes : 0));
   const compact = async (docId: DocId, snapshot: Uint8Array, throughSeq: number): Promise<boolean> => {
     if (!compactTx(docId, snapshot, throughSeq)) return false;
-    while (deleteLogPageThrough.run(docId, throughSeq, LOAD_PAGE_ROWS).changes > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    sweeper.sweep(docId, throughSeq);
     return true;
   };
   /**
@@ -82,6 +126,13 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
     compact,
     async remove(docId) {
       removeTx(docId);
+    },
+    fileBacked: {
+      sqliteFile: db.name,
+      hasLongTail(docId, count) {
+        const snapshotSeq = selectSnapshotSeq.get(docId)?.through_seq ?? 0;
+        return count <= 0 || tailEntry.get(docId, snapshotSeq, count - 1) !== undefined;
+      },
     },
   };
 }
