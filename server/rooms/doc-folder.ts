@@ -15,6 +15,8 @@ import { packFoldRequest } from './fold-messages';
 
 /** Logs at least this long (entries after the snapshot) are folded in the worker. */
 export const MIN_UPDATES_TO_FOLD = 2_000;
+/** Snapshots at least this big have their state vector read in the worker (about 10 ms for 200 KiB). */
+const MIN_SNAPSHOT_BYTES_TO_READ_ELSEWHERE = 64 * 1024;
 
 export interface FoldedDoc {
   /** The stored document, its log folded into the snapshot when it was long. */
@@ -105,6 +107,14 @@ export class DocFolder {
     return this.run(request, transfer);
   }
 
+  /** The state vector of a stored snapshot, read from its bytes: in the worker when it is big. */
+  async readStateVector(snapshot: Uint8Array): Promise<Uint8Array> {
+    if (this.options.foldElsewhere || snapshot.length < MIN_SNAPSHOT_BYTES_TO_READ_ELSEWHERE) return Y.encodeStateVectorFromUpdate(snapshot);
+    const copy = snapshot.slice();
+    const response = await this.request({ id: 0, kind: 'state-vector', snapshot: copy }, [copy.buffer as ArrayBuffer]);
+    return response.stateVector;
+  }
+
   /** Ends the worker; a fold in flight rejects. */
   async close(): Promise<void> {
     const worker = this.worker;
@@ -113,6 +123,12 @@ export class DocFolder {
   }
 
   private async run(request: FoldRequest, transfer: ArrayBuffer[]): Promise<FoldResult> {
+    const response = await this.request(request, transfer);
+    if (!response.snapshot) throw new Error('the fold worker answered a fold without a snapshot');
+    return response;
+  }
+
+  private async request(request: FoldRequest, transfer: ArrayBuffer[]): Promise<Extract<FoldResponse, { ok: true }>> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     const response = await new Promise<FoldResponse>((resolve, reject) => {
@@ -120,7 +136,7 @@ export class DocFolder {
       worker.postMessage({ ...request, id }, transfer);
       worker.ref();
     });
-    if (!response.ok) throw new Error(`folding in the worker failed: ${response.message}`);
+    if (!response.ok) throw new Error(`the fold worker failed: ${response.message}`);
     return response;
   }
 

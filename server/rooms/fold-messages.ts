@@ -18,7 +18,8 @@ export type FoldRequest =
       readonly packedUpdates: Uint8Array;
       readonly throughSeq: number;
     }
-  | { readonly id: number; readonly kind: 'read-and-fold'; readonly sqliteFile: string; readonly docId: DocId };
+  | { readonly id: number; readonly kind: 'read-and-fold'; readonly sqliteFile: string; readonly docId: DocId }
+  | { readonly id: number; readonly kind: 'state-vector'; readonly snapshot: Uint8Array };
 
 /** What a fold made of a stored document. */
 export interface FoldResult {
@@ -34,9 +35,10 @@ export interface FoldResult {
   readonly storedSnapshotBytes: number;
 }
 
-/** Fold worker to main thread. */
+/** Fold worker to main thread: a fold, a state vector, or why not. */
 export type FoldResponse =
   | ({ readonly id: number; readonly ok: true } & FoldResult)
+  | { readonly id: number; readonly ok: true; readonly stateVector: Uint8Array; readonly snapshot?: undefined }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** The request for `stored`, and the buffers to transfer with it. */

@@ -296,6 +296,7 @@ export class RoomRegistry {
       presenceLimits: this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
       maxHeldBytes: this.options.maxHeldBytes ?? 8 * 1024 * 1024,
       beforeNextFlush: this.options.beforeNextFlush,
+      readStateVector: (snapshot) => this.folder.readStateVector(snapshot),
       reload: async () => (await this.loadFolded(docId)).stored,
       onBuilt: (doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
       onSettled: () => this.maybeUnload(docId),

@@ -35,6 +35,8 @@ export interface RoomDeps {
   readonly maxHeldBytes: number;
   /** Runs a task once just before queued frames are next written (see OutboxFlusher). */
   readonly beforeNextFlush: (task: () => void) => void;
+  /** The state vector of a stored snapshot, read from its bytes (rejects if they do not decode). */
+  readonly readStateVector: (snapshot: Uint8Array) => Promise<Uint8Array>;
   /** Reads the document from storage again (to rebuild it after an update failed to integrate). */
   readonly reload: () => Promise<StoredDoc>;
   /** Called once the Y.Doc has been built from storage alone, with the log position it reflects. */
@@ -56,18 +58,6 @@ const MAX_RELOAD_RETRY_MS = 5_000;
 
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
-}
-
-/**
- * Read from a stored snapshot's bytes without building it; null if they do not decode (the
- * document is then built, which skips and reports a bad snapshot, rule D6).
- */
-function stateVectorOf(snapshot: Uint8Array): Uint8Array | null {
-  try {
-    return Y.encodeStateVectorFromUpdate(snapshot);
-  } catch {
-    return null;
-  }
 }
 
 function differenceOf(snapshot: Uint8Array, stateVector: Uint8Array): Uint8Array | null {
@@ -406,20 +396,36 @@ export class Room {
 
   /**
    * After this turn's frames are written, so a waiting client is served first: reads the state
-   * vector from the snapshot if nothing else is stored, or else builds the doc.
+   * vector from the snapshot if nothing else is stored (in the fold worker, for a big one: its
+   * bytes may still be on their way to the client, and they go only while the event loop is
+   * free), or else builds the doc.
    */
   private scheduleBuild(): void {
     if (this.buildScheduled || this.doc || this.rebuilding) return;
     this.buildScheduled = true;
     this.deps.beforeNextFlush(() =>
       this.deps.scheduler.soon(() => {
-        this.buildScheduled = false;
-        if (this.doc || this.destroyed || this.rebuilding) return;
-        this.storedStateVector = this.stored && this.stored.updates.length === 0 ? stateVectorOf(this.stored.snapshot ?? EMPTY_UPDATE) : null;
-        if (this.storedStateVector) this.sendStep1ToWaiting();
-        else this.ensureDoc();
+        const snapshot = this.stored && this.stored.updates.length === 0 ? (this.stored.snapshot ?? EMPTY_UPDATE) : null;
+        if (!snapshot || this.doc || this.destroyed || this.rebuilding) return this.builtOrRead(null, null);
+        this.deps.readStateVector(snapshot).then(
+          (stateVector) => this.builtOrRead(snapshot, stateVector),
+          () => this.builtOrRead(null, null),
+        );
       }),
     );
+  }
+
+  /** The state vector read from `snapshot` (if it is still what is stored), or else the doc built. */
+  private builtOrRead(snapshot: Uint8Array | null, stateVector: Uint8Array | null): void {
+    this.buildScheduled = false;
+    if (this.doc || this.destroyed || this.rebuilding) return;
+    const current = this.stored && this.stored.updates.length === 0 ? (this.stored.snapshot ?? EMPTY_UPDATE) : null;
+    if (stateVector && snapshot === current) {
+      this.storedStateVector = stateVector;
+      this.sendStep1ToWaiting();
+    } else {
+      this.ensureDoc();
+    }
   }
 
   private sendStep1ToWaiting(): void {

@@ -59,4 +59,18 @@ describe('folding long logs in a worker thread', () => {
       await folder.close();
     }
   });
+
+  it('reads the state vector of a big snapshot in the worker, as Yjs reads it from a built document', async () => {
+    const stored = storedDoc(12_000, 'doc-folder-state-vector');
+    const doc = buildDoc(stored, () => {});
+    const snapshot = Y.encodeStateAsUpdate(doc);
+    expect(snapshot.length).toBeGreaterThan(64 * 1024);
+    const folder = new DocFolder();
+    try {
+      expect(await folder.readStateVector(snapshot)).toEqual(Y.encodeStateVector(doc));
+      await expect(folder.readStateVector(snapshot.subarray(0, snapshot.length / 2))).rejects.toThrow();
+    } finally {
+      await folder.close();
+    }
+  });
 });
