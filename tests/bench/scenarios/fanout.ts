@@ -205,24 +205,41 @@ function report(ctx: BenchContext, runs: readonly FanoutRun[], failures: readonl
       check('RSS per connection ≤ ½ Hocuspocus', 'rssPerConnection', bytes);
     }
   }
-  const charts = presences.map((presence) => ({
-    file: `fanout-latency-presence-${presence ? 'on' : 'off'}.svg`,
-    caption: `p99 delivery latency vs clients on one document, presence ${presence ? 'on' : 'off'}, ${rate} edits/s`,
-    svg: lineChart({
-      title: `Fan-out: p99 latency vs clients (presence ${presence ? 'on' : 'off'})`,
-      xLabel: 'clients on one document',
-      yLabel: 'p99 delivery latency (ms)',
-      logY: true,
-      series: ctx.peers
-        .filter((peer) => !(peer === 'relay' && presence))
-        .flatMap((peer) => clientKinds(peer, presence).map((client) => ({ peer, client })))
-        .map(({ peer, client }) => ({
-          name: rowLabel(peer, client),
-          dashed: peer === 'relay' || client === 'stock' && peer === 'tandem',
-          points: sizes.map((clients) => ({ x: clients, y: pick(runs, peer, clients, presence, 'p99', client).median })),
-        })),
-    }),
-  }));
+  const seriesOf = (presence: boolean, metric: 'p99' | 'rssPerConnection', scale: number) =>
+    ctx.peers
+      .filter((peer) => !(peer === 'relay' && presence))
+      .flatMap((peer) => clientKinds(peer, presence).map((client) => ({ peer, client })))
+      .map(({ peer, client }) => ({
+        name: rowLabel(peer, client),
+        dashed: peer === 'relay' || (client === 'stock' && peer === 'tandem'),
+        points: sizes.map((clients) => ({ x: clients, y: pick(runs, peer, clients, presence, metric, client).median / scale })),
+      }));
+  const charts = presences.flatMap((presence) => {
+    const on = presence ? 'on' : 'off';
+    return [
+      {
+        file: `fanout-latency-presence-${on}.svg`,
+        caption: `p99 delivery latency vs clients on one document, presence ${on}, ${rate} edits/s`,
+        svg: lineChart({
+          title: `Fan-out: p99 latency vs clients (presence ${on})`,
+          xLabel: 'clients on one document',
+          yLabel: 'p99 delivery latency (ms)',
+          logY: true,
+          series: seriesOf(presence, 'p99', 1),
+        }),
+      },
+      {
+        file: `fanout-memory-presence-${on}.svg`,
+        caption: `server RSS per connection vs clients on one document, presence ${on}`,
+        svg: lineChart({
+          title: `Fan-out: RSS per connection vs clients (presence ${on})`,
+          xLabel: 'clients on one document',
+          yLabel: 'RSS per connection (KiB)',
+          series: seriesOf(presence, 'rssPerConnection', 1024),
+        }),
+      },
+    ];
+  });
   // Where even the floor cannot meet "half of Hocuspocus", say so: the target is then out of reach for any server.
   const floorNotes: string[] = [];
   if (ctx.peers.includes('relay') && ctx.peers.includes('hocuspocus')) {
