@@ -209,8 +209,9 @@ export class Room {
     for (const pending of updates) {
       if (this.inflight[0] === pending) this.inflight.shift();
       else this.deps.logger.error({ docId: this.docId }, 'committed an update the room did not have in flight');
-      const frame = encodeUpdate(pending.update);
-      for (const peer of this.peers) if (peer !== pending.origin) peer.send(frame);
+      // Encoded only if someone else is here: a lone writer's updates go to nobody.
+      let frame: Uint8Array | null = null;
+      for (const peer of this.peers) if (peer !== pending.origin) peer.send((frame ??= encodeUpdate(pending.update)));
       bus.publish({ kind: 'update', docId: this.docId, update: pending.update });
       metrics.updates.inc();
       metrics.updateBytes.inc(pending.update.length);
