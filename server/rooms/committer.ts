@@ -51,7 +51,13 @@ export interface CommitterOptions {
 const FIRST_RETRY_MS = 50;
 const MAX_RETRY_MS = 5_000;
 
-type Entry = { readonly kind: 'update'; readonly pending: PendingUpdate } | { readonly kind: 'barrier'; readonly fire: () => void };
+/** Waits in a document's queue for everything queued before it to commit. */
+class Barrier {
+  constructor(readonly fire: () => void) {}
+}
+
+/** Updates are queued as they are, without a wrapper each: at 100k updates/s every object counts. */
+type Entry = PendingUpdate | Barrier;
 
 /** One document's queue: its order is the only order the committer must keep. */
 interface DocQueue {
@@ -102,7 +108,7 @@ export class Committer {
   enqueue(pending: PendingUpdate): boolean {
     if (!this.canAccept(pending.docId, pending.update.length)) return false;
     const queue = this.queueOf(pending.docId);
-    queue.entries.push({ kind: 'update', pending });
+    queue.entries.push(pending);
     queue.bytes += pending.update.length;
     this.queuedBytes += pending.update.length;
     this.schedule();
@@ -117,7 +123,7 @@ export class Committer {
   whenCommitted(docId: DocId, fire: () => void): void {
     const queue = this.queues.get(docId);
     if (!queue || (queue.entries.length === 0 && !queue.inFlight)) return fire();
-    queue.entries.push({ kind: 'barrier', fire });
+    queue.entries.push(new Barrier(fire));
   }
 
   /** Whether any update of `docId` is queued or being written. */
@@ -163,27 +169,29 @@ export class Committer {
   /** Picks what to write next: one isolated document alone if any is ready, else every ready document together. */
   private takeBatch(): Map<DocId, PendingUpdate[]> | null {
     const now = this.options.scheduler.now();
-    const ready = [...this.queues].filter(([, queue]) => queue.retryAt <= now && queue.entries.some((e) => e.kind === 'update'));
+    const ready = [...this.queues].filter(([, queue]) => queue.retryAt <= now && queue.entries.some((e) => !(e instanceof Barrier)));
     const isolated = ready.find(([, queue]) => queue.isolated);
     const batch = new Map<DocId, PendingUpdate[]>();
     let bytes = 0;
     for (const [docId, queue] of isolated ? [isolated] : ready) {
       const taken: PendingUpdate[] = [];
-      while (queue.entries.length > 0) {
-        const head = queue.entries[0]!;
-        if (head.kind === 'barrier') {
+      const { entries } = queue;
+      let next = 0;
+      for (; next < entries.length; next++) {
+        const head = entries[next]!;
+        if (head instanceof Barrier) {
           if (taken.length > 0) break;
           // Nothing before it is uncommitted any more.
-          queue.entries.shift();
           head.fire();
           continue;
         }
-        const size = head.pending.update.length;
+        const size = head.update.length;
         if (bytes > 0 && bytes + size > this.limits.maxBatchBytes) break;
         bytes += size;
-        taken.push(head.pending);
-        queue.entries.shift();
+        taken.push(head);
       }
+      // One splice, not a shift per entry: a busy document's queue holds thousands.
+      entries.splice(0, next);
       if (taken.length > 0) {
         batch.set(docId, taken);
         queue.inFlight = true;
@@ -198,8 +206,9 @@ export class Committer {
     const batch = this.takeBatch();
     if (!batch) return this.afterRun();
     this.inFlight = true;
+    // A loop, not push(...updates): spreading a document's 100k updates overflows the stack.
     const entries: PendingUpdate[] = [];
-    for (const updates of batch.values()) entries.push(...updates);
+    for (const updates of batch.values()) for (const pending of updates) entries.push(pending);
     const started = performance.now();
     this.options.log.append(entries).then(
       () => this.committed(batch, entries.length, performance.now() - started),
@@ -228,7 +237,7 @@ export class Committer {
         logger.error({ docId, err: error }, 'relaying committed updates failed');
       }
       // Barriers that waited for exactly this batch.
-      while (queue.entries[0]?.kind === 'barrier') (queue.entries.shift() as { fire: () => void }).fire();
+      while (queue.entries[0] instanceof Barrier) (queue.entries.shift() as Barrier).fire();
       if (queue.entries.length === 0) this.queues.delete(docId);
     }
     this.afterRun();
@@ -241,7 +250,7 @@ export class Committer {
     const alone = batch.size === 1;
     for (const [docId, updates] of batch) {
       const queue = this.queues.get(docId)!;
-      queue.entries.unshift(...updates.map((pending): Entry => ({ kind: 'update', pending })));
+      queue.entries = [...updates, ...queue.entries];
       queue.inFlight = false;
       if (alone) {
         logger.error({ docId, err: error, updates: updates.length, retryInMs: queue.retryDelay }, 'commit failed; keeping the updates and retrying');

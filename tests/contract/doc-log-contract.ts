@@ -64,7 +64,8 @@ export function runDocLogContract(name: string, open: () => Promise<OpenedStorag
       it('appends across several documents in one call, each log in order', async () => {
         const [a, b, c] = [newDocId(), newDocId(), newDocId()];
         const batch: UpdateEntry[] = [];
-        for (let i = 0; i < 30; i++) batch.push({ docId: [a, b, c][i % 3]!, update: bytesOf(i, 0, i) });
+        // 150: past the SQLite log's 64 rows per INSERT twice, with a remainder.
+        for (let i = 0; i < 150; i++) batch.push({ docId: [a, b, c][i % 3]!, update: bytesOf(i, 0, i) });
         await log.append(batch);
         await log.append([{ docId: b, update: bytesOf(200) }]);
         const expected = (docId: DocId) => hexes(batch.filter((e) => e.docId === docId).map((e) => e.update));

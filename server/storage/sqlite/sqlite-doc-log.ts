@@ -1,9 +1,15 @@
+import type Database from 'better-sqlite3';
 import type { DocId } from '../../../lib/doc-id';
 import type { DocLog, StoredDoc, UpdateEntry } from '../doc-log';
 import type { SqliteDatabase } from './sqlite-database';
 
 /** Log entries read per turn of the event loop. */
 const LOAD_PAGE_ROWS = 5_000;
+/**
+ * Rows per INSERT when appending. One statement per row spent about as much on the statement
+ * (binding, stepping, resetting, crossing into C++) as on the row; 64 rows share one.
+ */
+const ROWS_PER_INSERT = 64;
 /** Dead entries (covered by a snapshot) deleted per statement at first; adapted to SWEEP_SLICE_MS. */
 const FIRST_SWEEP_ROWS = 256;
 const SWEEP_SLICE_MS = 2;
@@ -50,7 +56,16 @@ class DeadEntrySweeper {
 
 /** The document log on SQLite. Synchronous underneath: each call has committed when it returns. */
 export function createSqliteDocLog(db: SqliteDatabase): DocLog {
-  const insertUpdate = db.prepare<[string, Uint8Array]>('INSERT INTO updates (doc_id, data) VALUES (?, ?)');
+  // One statement per row count, prepared on first use: ROWS_PER_INSERT and the remainders.
+  const inserts = new Map<number, Database.Statement<unknown[]>>();
+  const insertRows = (rows: number) => {
+    let statement = inserts.get(rows);
+    if (!statement) {
+      statement = db.prepare<unknown[]>(`INSERT INTO updates (doc_id, data) VALUES ${Array(rows).fill('(?, ?)').join(', ')}`);
+      inserts.set(rows, statement);
+    }
+    return statement;
+  };
   const selectSnapshot = db.prepare<[string], { data: Buffer; through_seq: number }>('SELECT data, through_seq FROM snapshots WHERE doc_id = ?');
   const selectLogPage = db.prepare<[string, number, number], { seq: number; data: Buffer }>(
     'SELECT seq, data FROM updates WHERE doc_id = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -70,8 +85,15 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
   const deleteLog = db.prepare<[string]>('DELETE FROM updates WHERE doc_id = ?');
   const deleteSnapshot = db.prepare<[string]>('DELETE FROM snapshots WHERE doc_id = ?');
 
+  // The rows of one VALUES list get increasing sequence numbers in their order (rule D3's order).
   const appendTx = db.transaction((entries: readonly UpdateEntry[]) => {
-    for (const entry of entries) insertUpdate.run(entry.docId, entry.update);
+    const params: Array<string | Uint8Array> = [];
+    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(start + ROWS_PER_INSERT, entries.length);
+      params.length = 0;
+      for (let i = start; i < end; i++) params.push(entries[i]!.docId, entries[i]!.update);
+      insertRows(end - start).run(params);
+    }
   });
   // The snapshot's sequence number is what makes a compaction visible: a load reads only entries
   // past it. So the entries it covers are swept away afterwards, a slice at a time, rather than
