@@ -116,6 +116,8 @@ export interface ColdLoadResult {
   readonly referenceMs?: number;
   /** The first of those decodes: JIT as warm as the server's when it loads this document. */
   readonly referenceFirstMs?: number;
+  /** Median time to apply it into a Y.Doc with an `update` listener, as every provider's document has. */
+  readonly listenedMs?: number;
   readonly text?: string;
 }
 

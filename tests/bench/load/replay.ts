@@ -68,6 +68,7 @@ export async function replayTrace(command: ReplayCommand): Promise<ReplayResult>
 export async function coldLoad(command: ColdLoadCommand): Promise<ColdLoadResult> {
   let referenceMs: number | undefined;
   let referenceFirstMs: number | undefined;
+  let listenedMs: number | undefined;
   if (command.snapshotFile) {
     const snapshot = new Uint8Array(readFileSync(command.snapshotFile));
     const times: number[] = [];
@@ -78,6 +79,16 @@ export async function coldLoad(command: ColdLoadCommand): Promise<ColdLoadResult
       else referenceFirstMs = performance.now() - t0; // the first one also warms the JIT up
     }
     referenceMs = median(times);
+    // As a provider's document: with an `update` listener, Yjs also encodes what was applied.
+    const listened: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const doc = new Y.Doc();
+      doc.on('update', () => {});
+      const t0 = performance.now();
+      Y.applyUpdate(doc, snapshot);
+      listened.push(performance.now() - t0);
+    }
+    listenedMs = median(listened);
   }
   const t0 = performance.now();
   const client = openClient(command.target, { presence: false, echoPresence: false, index: 0 });
@@ -100,7 +111,7 @@ export async function coldLoad(command: ColdLoadCommand): Promise<ColdLoadResult
     }
     const ms = performance.now() - t0;
     const text = client.text.toString();
-    return { ms, length: text.length, referenceMs, referenceFirstMs, text: command.returnText ? text : undefined };
+    return { ms, length: text.length, referenceMs, referenceFirstMs, listenedMs, text: command.returnText ? text : undefined };
   } finally {
     client.destroy();
   }
