@@ -236,7 +236,7 @@ function report(
       `applying the sync step 2). Each run checks the client's text equals the trace's end content. Tandem's log is written ` +
       `through \`server/storage/sqlite-storage.ts\`'s \`appendUpdates\`; "compacted" replaces it with the snapshot through its \`compact\`. ` +
       `Hocuspocus's SQLite extension and y-leveldb only ever hold a whole-document state here, so they have one row. ` +
-      `For the y-websocket server the time runs until the text is complete: it answers sync before y-leveldb has loaded the document, so its \`synced\` comes early. The reference is \`Y.applyUpdate\` of the snapshot into a fresh \`Y.Doc\` in the load generator's process (median of 5 after a warm-up); ` +
+      `For the y-websocket server the time runs until the text is complete: it answers sync before y-leveldb has loaded the document, so its \`synced\` comes early. The reference is \`Y.applyUpdate\` of the snapshot into a fresh \`Y.Doc\` in the load generator's process (median of 7 after a warm-up, interleaved with the row below it); ` +
       `the first of those decodes is shown too: it runs as cold as the server's load of the document (after one other large document), ` +
       `so it is what the server's own decode costs inside the figure. The row after it applies the snapshot into a Y.Doc that ` +
       `has an \`update\` listener, as the document of every provider (y-websocket's and Hocuspocus's) has: Yjs then also encodes ` +
