@@ -23,8 +23,9 @@ import type { ScenarioOutput, TargetResult } from '../report/types';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const EDITOR = '.ProseMirror';
-const P95_TARGET_MS = 50;
-const OPEN_TARGET_MS = 1_500;
+/** The issue's targets: keystroke → remote render p95 ≤ 16 ms (one frame), open ≤ 1 s. */
+const P95_TARGET_MS = 16;
+const OPEN_TARGET_MS = 1_000;
 
 export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
   const page = existsSync('app/d') && readdirSync('app/d', { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('page.tsx'));
@@ -146,11 +147,11 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
   const targets: TargetResult[] = [
     {
       scenario: 'browser, keystroke to render in another context',
-      target: `p95 < ${P95_TARGET_MS} ms`,
+      target: `p95 ≤ ${P95_TARGET_MS} ms`,
       ours: `${num(p95.median)} ms`,
       reference: `${P95_TARGET_MS} ms`,
       ratio: `${num(p95.median / P95_TARGET_MS, 2)}×`,
-      met: Number.isFinite(p95.median) ? p95.median < P95_TARGET_MS : null,
+      met: Number.isFinite(p95.median) ? p95.median <= P95_TARGET_MS : null,
     },
     {
       scenario: 'browser, open automerge-paper (104,852 characters)',
@@ -173,7 +174,7 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
       ['', 'Tandem', 'target'],
       [
         ['keystroke → render, p50', `${num(latencies.percentile(50))} ms`, ''],
-        ['keystroke → render, p95', spreadText(p95, 'ms'), `< ${P95_TARGET_MS} ms`],
+        ['keystroke → render, p95', spreadText(p95, 'ms'), `≤ ${P95_TARGET_MS} ms`],
         ['keystroke → render, max', `${num(latencies.max)} ms`, ''],
         ['open automerge-paper until interactive', spreadText(open, 'ms'), `≤ ${OPEN_TARGET_MS} ms`],
       ],
