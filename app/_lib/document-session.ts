@@ -46,6 +46,16 @@ const LOCAL_LOAD_TIMEOUT_MS = 2000;
 /** How long to wait for the server before showing the local copy anyway. */
 const FIRST_SYNC_TIMEOUT_MS = 4000;
 
+function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
+  return (
+    a.connection === b.connection &&
+    a.save.pending === b.save.pending &&
+    a.save.acknowledged === b.save.acknowledged &&
+    a.localLoaded === b.localLoaded &&
+    a.refusal === b.refusal
+  );
+}
+
 function websocketBase(): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/collab`;
 }
@@ -94,9 +104,13 @@ export class DocumentSession {
     let localLoaded = false;
     let showTimer: ReturnType<typeof setTimeout> | undefined;
 
+    // Called on every local update and acknowledgement: readers re-render only when what they
+    // show changed, so an unchanged status keeps its snapshot (and its identity).
     const publish = () => {
       if (disposed) return;
-      this.emit({ session, status: { connection: connectionStatus(facts), save: tracker.state(), localLoaded, refusal } });
+      const status: SessionStatus = { connection: connectionStatus(facts), save: tracker.state(), localLoaded, refusal };
+      if (session === this.snapshot.session && sameStatus(status, this.snapshot.status)) return;
+      this.emit({ session, status });
     };
     const setFacts = (change: Partial<ConnectionFacts>) => {
       facts = { ...facts, ...change };
@@ -204,6 +218,26 @@ export class DocumentSession {
       this.emit(CLOSED);
     };
   }
+
+  /**
+   * Resolves true once every local change is durably saved (at once if none waits), false after
+   * `timeoutMs`.
+   */
+  readonly whenSaved = (timeoutMs: number): Promise<boolean> => {
+    const saved = () => this.snapshot.status.save.pending === 0;
+    if (saved()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const unsubscribe = this.subscribe(() => {
+        if (saved()) done(true);
+      });
+    });
+  };
 
   private emit(snapshot: SessionSnapshot): void {
     this.snapshot = snapshot;
