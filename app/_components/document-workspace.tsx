@@ -8,10 +8,10 @@ import { rememberDoc } from '../_lib/recent-docs';
 import { useCollabSession, useSessionValue, type SessionSnapshot } from '../_lib/use-collab-session';
 import { usePresence } from '../_lib/use-presence';
 import { useFirstHeading } from '../_lib/use-first-heading';
+import { useLeaveGuard } from '../_lib/use-leave-guard';
 import { useSharedTitle } from '../_lib/use-shared-title';
 import { CollabEditor } from './collab-editor';
 import { ExportMenu } from './export-menu';
-import { LeaveGuard } from './leave-guard';
 import { CommentIcon, EyeIcon } from './icons';
 import { PresenceRow } from './presence-row';
 import { RefusalScreen } from './refusal-screen';
@@ -29,7 +29,7 @@ const alwaysSaved = () => Promise.resolve(true);
 /**
  * An open document: header (title, status, people, sharing) over the editor. It reads only the
  * parts of the session that change its layout; the save status, which changes with every
- * keystroke, is read by the badge and the leave guard alone.
+ * keystroke, is read by the badge alone.
  */
 export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
   const [identity, setIdentity] = useState<Identity>(loadIdentity);
@@ -44,6 +44,7 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   const comments = useDocumentComments(session?.ydoc ?? null, identity, role);
   // Comment keys write too (comments): they are told what is saved like editors.
   const writes = canComment(role);
+  useLeaveGuard(store, writes);
   const [historyOpen, setHistoryOpen] = useState(false);
 
   useEffect(() => {
@@ -61,7 +62,6 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
 
   return (
     <div className="workspace" data-role={role}>
-      {writes ? <LeaveGuard store={store} /> : null}
       <header className="doc-header">
         <Link href="/" className="brand brand-compact" aria-label="All documents">
           <span className="brand-mark" aria-hidden="true">T</span>

@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { SaveTracker, type SaveState } from '../../lib/save-tracker';
 import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
+import { deferLocalWrites } from './deferred-local-writes';
 import { loadDurable, saveDurable } from './durable-store';
 import type { Identity } from './identity';
 import { refusalFromClose, type Refusal } from './refusal';
@@ -96,6 +97,7 @@ export class DocumentSession {
     let disposed = false;
     const ydoc = new Y.Doc();
     const local = new IndexeddbPersistence(`tandem:${docId}`, ydoc);
+    const localWrites = deferLocalWrites(local, ydoc);
     const tracker = new SaveTracker(loadDurable(docId));
     let provider: WebsocketProvider | null = null;
     let session: CollabSession | null = null;
@@ -147,6 +149,7 @@ export class DocumentSession {
       }
     }
     const onPageHide = () => {
+      localWrites.flush();
       if (tracker.state().pending > 0) saveRescue(docId, Y.encodeStateAsUpdate(ydoc));
     };
     window.addEventListener('pagehide', onPageHide);
@@ -213,6 +216,7 @@ export class DocumentSession {
       ydoc.off('update', onUpdate);
       provider?.destroy();
       if (this.provider === provider) this.provider = null;
+      localWrites.stop();
       void local.destroy();
       ydoc.destroy();
       this.emit(CLOSED);
