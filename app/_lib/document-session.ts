@@ -97,9 +97,9 @@ export class DocumentSession {
     let disposed = false;
     const ydoc = new Y.Doc();
     const local = new IndexeddbPersistence(`tandem:${docId}`, ydoc);
-    const localWrites = deferLocalWrites(local, ydoc);
     const tracker = new SaveTracker(loadDurable(docId));
     let provider: WebsocketProvider | null = null;
+    const localWrites = deferLocalWrites(local, ydoc, (origin) => provider !== null && origin === provider);
     let session: CollabSession | null = null;
     let facts: ConnectionFacts = { browserOnline: navigator.onLine, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
     let refusal: Refusal | null = null;
