@@ -5,9 +5,10 @@ import { useEffect, useState } from 'react';
 import { canComment, canEdit, type Role } from '../../lib/roles';
 import { loadIdentity, saveName, type Identity } from '../_lib/identity';
 import { rememberDoc } from '../_lib/recent-docs';
-import { useCollabSession } from '../_lib/use-collab-session';
+import { useCollabSession, useSessionValue, type SessionSnapshot } from '../_lib/use-collab-session';
 import { usePresence } from '../_lib/use-presence';
 import { useFirstHeading } from '../_lib/use-first-heading';
+import { useLeaveGuard } from '../_lib/use-leave-guard';
 import { useSharedTitle } from '../_lib/use-shared-title';
 import { CollabEditor } from './collab-editor';
 import { ExportMenu } from './export-menu';
@@ -20,10 +21,22 @@ import { TitleField } from './title-field';
 import { useDocumentComments } from './use-document-comments';
 import { VersionHistory } from './version-history';
 
-/** An open document: header (title, status, people, sharing) over the editor. */
+const selectSession = (snapshot: SessionSnapshot) => snapshot.session;
+const selectRefusal = (snapshot: SessionSnapshot) => snapshot.status.refusal;
+const selectLocalLoaded = (snapshot: SessionSnapshot) => snapshot.status.localLoaded;
+const alwaysSaved = () => Promise.resolve(true);
+
+/**
+ * An open document: header (title, status, people, sharing) over the editor. It reads only the
+ * parts of the session that change its layout; the save status, which changes with every
+ * keystroke, is read by the badge alone.
+ */
 export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
   const [identity, setIdentity] = useState<Identity>(loadIdentity);
-  const { session, status } = useCollabSession(docId, docKey, identity);
+  const store = useCollabSession(docId, docKey, identity);
+  const session = useSessionValue(store, selectSession);
+  const refusal = useSessionValue(store, selectRefusal);
+  const localLoaded = useSessionValue(store, selectLocalLoaded);
   const [title, setTitle] = useSharedTitle(session?.ydoc ?? null);
   const people = usePresence(session?.provider ?? null);
   const firstHeading = useFirstHeading(session?.ydoc ?? null);
@@ -31,27 +44,16 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
   const comments = useDocumentComments(session?.ydoc ?? null, identity, role);
   // Comment keys write too (comments): they are told what is saved like editors.
   const writes = canComment(role);
-  const unsaved = writes && status.save.pending > 0;
+  useLeaveGuard(store, writes);
   const [historyOpen, setHistoryOpen] = useState(false);
 
   useEffect(() => {
     const shown = title.trim() || firstHeading || 'Untitled';
     document.title = `${shown} · Tandem`;
-    if (status.localLoaded) rememberDoc(docId, { title: title.trim() || firstHeading });
-  }, [docId, title, firstHeading, status.localLoaded]);
+    if (localLoaded) rememberDoc(docId, { title: title.trim() || firstHeading });
+  }, [docId, title, firstHeading, localLoaded]);
 
-  // Leaving with changes the server has not stored yet asks first.
-  useEffect(() => {
-    if (!unsaved) return;
-    const onBeforeUnload = (event: BeforeUnloadEvent) => {
-      event.preventDefault();
-      event.returnValue = '';
-    };
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [unsaved]);
-
-  if (status.refusal) return <RefusalScreen refusal={status.refusal} />;
+  if (refusal) return <RefusalScreen refusal={refusal} />;
 
   const rename = (name: string) => {
     const saved = saveName(name);
@@ -75,9 +77,9 @@ export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docK
               <CommentIcon /> Can comment
             </span>
           ) : null}
-          <StatusBadge status={status} editable={writes} />
+          <StatusBadge store={store} editable={writes} />
           <PresenceRow people={people} onRename={rename} />
-          <ExportMenu docId={docId} docKey={docKey} title={title.trim() || firstHeading} unsaved={writes ? status.save.pending : 0} />
+          <ExportMenu docId={docId} docKey={docKey} title={title.trim() || firstHeading} whenSaved={writes ? store.whenSaved : alwaysSaved} />
           <button type="button" className="button history-button" aria-pressed={historyOpen} onClick={() => setHistoryOpen((open) => !open)} data-testid="history-button">
             History
           </button>

@@ -2,6 +2,7 @@
 
 import type { Editor } from '@tiptap/core';
 import { useEditorState } from '@tiptap/react';
+import { yUndoPluginKey } from '@tiptap/y-tiptap';
 import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { rovingTarget } from '../_lib/roving-focus';
 import {
@@ -79,8 +80,10 @@ export function EditorToolbar({ editor, linkRequest }: { editor: Editor; linkReq
       taskList: e.isActive('taskList'),
       blockquote: e.isActive('blockquote'),
       codeBlock: e.isActive('codeBlock'),
-      canUndo: e.can().undo(),
-      canRedo: e.can().redo(),
+      // What the Collaboration extension's undo and redo commands check first. `e.can()` would
+      // build every command of the editor to ask, on every transaction (every keystroke).
+      canUndo: (yUndoPluginKey.getState(e.state)?.undoManager.undoStack.length ?? 0) > 0,
+      canRedo: (yUndoPluginKey.getState(e.state)?.undoManager.redoStack.length ?? 0) > 0,
     }),
   });
 

@@ -15,26 +15,20 @@ const DOWNLOADS: ReadonlyArray<{ format: ContentFormat; label: string }> = [
  * Download the document as Markdown, HTML or plain text (rendered by the server from the same
  * schema as the editor), or print it to PDF through the print stylesheet.
  */
-export function ExportMenu({ docId, docKey, title, unsaved }: { docId: string; docKey: string; title: string; unsaved: number }) {
+export function ExportMenu({
+  docId,
+  docKey,
+  title,
+  whenSaved,
+}: {
+  docId: string;
+  docKey: string;
+  title: string;
+  /** Resolves true once this person's changes are all stored (false after the timeout). */
+  whenSaved: (timeoutMs: number) => Promise<boolean>;
+}) {
   const [open, setOpen] = useState(false);
   const [waiting, setWaiting] = useState(false);
-  // The server exports what it has stored: a download waits for this person's last changes.
-  const unsavedRef = useRef(unsaved);
-  unsavedRef.current = unsaved;
-  const savedWaiters = useRef<Array<() => void>>([]);
-  useEffect(() => {
-    if (unsaved > 0) return;
-    for (const resolve of savedWaiters.current.splice(0)) resolve();
-  }, [unsaved]);
-  const whenSaved = (timeoutMs: number) =>
-    new Promise<boolean>((resolve) => {
-      if (unsavedRef.current === 0) return resolve(true);
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      savedWaiters.current.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
   const [error, setError] = useState<string | null>(null);
   const rootRef = useRef<HTMLDivElement>(null);
 
@@ -58,6 +52,7 @@ export function ExportMenu({ docId, docKey, title, unsaved }: { docId: string; d
     setOpen(false);
     setError(null);
     try {
+      // The server exports what it has stored: a download waits for this person's last changes.
       setWaiting(true);
       const saved = await whenSaved(10_000);
       setWaiting(false);

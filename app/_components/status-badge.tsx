@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { CONNECTION_LABEL, FIRST_ANNOUNCEMENT, nextAnnouncement } from '../_lib/status-announcement';
-import type { SessionStatus } from '../_lib/use-collab-session';
+import { useSessionStatus, type DocumentSession, type SessionStatus } from '../_lib/use-collab-session';
 
 /** "Saved" only when the server acknowledged every local change; otherwise how many wait. */
 export function saveLabel(status: SessionStatus): string | null {
@@ -11,9 +11,11 @@ export function saveLabel(status: SessionStatus): string | null {
 
 /**
  * The visible badge is not a live region (it changes with every keystroke); a hidden polite one
- * announces only transitions worth hearing (see status-announcement).
+ * announces only transitions worth hearing (see status-announcement). It reads the session itself:
+ * the count changes with every keystroke, and only the badge needs to show it.
  */
-export function StatusBadge({ status, editable }: { status: SessionStatus; editable: boolean }) {
+export function StatusBadge({ store, editable }: { store: DocumentSession; editable: boolean }) {
+  const status = useSessionStatus(store);
   const save = editable ? saveLabel(status) : null;
   const saved = save === 'Saved';
   const announced = { connection: status.connection, pending: editable ? status.save.pending : 0, acknowledged: status.save.acknowledged };

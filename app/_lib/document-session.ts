@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { SaveTracker, type SaveState } from '../../lib/save-tracker';
 import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
+import { deferLocalWrites } from './deferred-local-writes';
 import { loadDurable, saveDurable } from './durable-store';
 import type { Identity } from './identity';
 import { refusalFromClose, type Refusal } from './refusal';
@@ -45,6 +46,16 @@ const CLOSED: SessionSnapshot = {
 const LOCAL_LOAD_TIMEOUT_MS = 2000;
 /** How long to wait for the server before showing the local copy anyway. */
 const FIRST_SYNC_TIMEOUT_MS = 4000;
+
+function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
+  return (
+    a.connection === b.connection &&
+    a.save.pending === b.save.pending &&
+    a.save.acknowledged === b.save.acknowledged &&
+    a.localLoaded === b.localLoaded &&
+    a.refusal === b.refusal
+  );
+}
 
 function websocketBase(): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/collab`;
@@ -88,15 +99,20 @@ export class DocumentSession {
     const local = new IndexeddbPersistence(`tandem:${docId}`, ydoc);
     const tracker = new SaveTracker(loadDurable(docId));
     let provider: WebsocketProvider | null = null;
+    const localWrites = deferLocalWrites(local, ydoc, (origin) => provider !== null && origin === provider);
     let session: CollabSession | null = null;
     let facts: ConnectionFacts = { browserOnline: navigator.onLine, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
     let refusal: Refusal | null = null;
     let localLoaded = false;
     let showTimer: ReturnType<typeof setTimeout> | undefined;
 
+    // Called on every local update and acknowledgement: readers re-render only when what they
+    // show changed, so an unchanged status keeps its snapshot (and its identity).
     const publish = () => {
       if (disposed) return;
-      this.emit({ session, status: { connection: connectionStatus(facts), save: tracker.state(), localLoaded, refusal } });
+      const status: SessionStatus = { connection: connectionStatus(facts), save: tracker.state(), localLoaded, refusal };
+      if (session === this.snapshot.session && sameStatus(status, this.snapshot.status)) return;
+      this.emit({ session, status });
     };
     const setFacts = (change: Partial<ConnectionFacts>) => {
       facts = { ...facts, ...change };
@@ -133,6 +149,7 @@ export class DocumentSession {
       }
     }
     const onPageHide = () => {
+      localWrites.flush();
       if (tracker.state().pending > 0) saveRescue(docId, Y.encodeStateAsUpdate(ydoc));
     };
     window.addEventListener('pagehide', onPageHide);
@@ -199,11 +216,32 @@ export class DocumentSession {
       ydoc.off('update', onUpdate);
       provider?.destroy();
       if (this.provider === provider) this.provider = null;
+      localWrites.stop();
       void local.destroy();
       ydoc.destroy();
       this.emit(CLOSED);
     };
   }
+
+  /**
+   * Resolves true once every local change is durably saved (at once if none waits), false after
+   * `timeoutMs`.
+   */
+  readonly whenSaved = (timeoutMs: number): Promise<boolean> => {
+    const saved = () => this.snapshot.status.save.pending === 0;
+    if (saved()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const unsubscribe = this.subscribe(() => {
+        if (saved()) done(true);
+      });
+    });
+  };
 
   private emit(snapshot: SessionSnapshot): void {
     this.snapshot = snapshot;

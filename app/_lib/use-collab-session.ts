@@ -1,14 +1,36 @@
-/** The open document as React sees it: a `DocumentSession` read through `useSyncExternalStore`. */
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
-import { DocumentSession, type SessionSnapshot } from './document-session';
+/**
+ * The open document as React sees it: a `DocumentSession`, read through `useSyncExternalStore`
+ * one piece at a time, so a component re-renders only when the piece it shows changes (the save
+ * count changes with every keystroke and acknowledgement; the session object almost never).
+ */
+import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { DocumentSession, type SessionSnapshot, type SessionStatus } from './document-session';
 import type { Identity } from './identity';
 
-export type { CollabSession, SessionStatus } from './document-session';
+export type { CollabSession, DocumentSession, SessionSnapshot, SessionStatus } from './document-session';
 
-export function useCollabSession(docId: string, key: string, identity: Identity): SessionSnapshot {
+/** Opens the document for as long as the component is mounted; returns its store. */
+export function useCollabSession(docId: string, key: string, identity: Identity): DocumentSession {
   // The identity only changes presence; a new document or key is a new session.
   const store = useMemo(() => new DocumentSession(docId, key, identity), [docId, key]);
   useEffect(() => store.open(), [store]);
   useEffect(() => store.setIdentity(identity), [store, identity]);
-  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot);
+  return store;
+}
+
+/**
+ * One piece of the session's snapshot. `select` must return a value that keeps its identity
+ * while unchanged (a field of the snapshot, or a primitive).
+ */
+export function useSessionValue<T>(store: DocumentSession, select: (snapshot: SessionSnapshot) => T): T {
+  const get = useCallback(() => select(store.getSnapshot()), [store, select]);
+  const getServer = useCallback(() => select(store.getServerSnapshot()), [store, select]);
+  return useSyncExternalStore(store.subscribe, get, getServer);
+}
+
+const selectStatus = (snapshot: SessionSnapshot): SessionStatus => snapshot.status;
+
+/** The whole status (connection, saving, loading, refusal); its identity changes only with its content. */
+export function useSessionStatus(store: DocumentSession): SessionStatus {
+  return useSessionValue(store, selectStatus);
 }

@@ -32,11 +32,16 @@ export function useComments(ydoc: Y.Doc | null): CommentsState {
   useEffect(() => {
     if (!ydoc) return;
     let frame = 0;
+    let shown = EMPTY;
     const read = () => {
       frame = 0;
       const threads = readThreads(ydoc);
+      // Most edits happen in documents without comments: then there is nothing to place, and
+      // indexing the whole text and re-rendering the page on every keystroke would be waste.
+      if (threads.length === 0 && shown.threads.length === 0) return;
       const index = indexText(ydoc.getXmlFragment(CONTENT_FIELD));
-      setState({ threads: placeThreads(ydoc, threads, index), index });
+      shown = { threads: placeThreads(ydoc, threads, index), index };
+      setState(shown);
     };
     // At most once a frame, after the editor has applied the same change.
     const schedule = () => {

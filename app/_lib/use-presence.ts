@@ -22,13 +22,24 @@ function readPeople(provider: WebsocketProvider): Person[] {
   return people.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
 }
 
+function samePeople(a: readonly Person[], b: readonly Person[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.clientId === b[i]!.clientId && p.name === b[i]!.name && p.color === b[i]!.color && p.self === b[i]!.self);
+}
+
 export function usePresence(provider: WebsocketProvider | null): Person[] {
   const [people, setPeople] = useState<Person[]>([]);
   useEffect(() => {
     if (!provider) return;
-    const update = () => setPeople(readPeople(provider));
+    let shown: Person[] = [];
+    const update = () => {
+      const next = readPeople(provider);
+      if (samePeople(next, shown)) return;
+      shown = next;
+      setPeople(next);
+    };
     update();
-    // 'change' fires only when someone's state actually changed, not on every heartbeat.
+    // 'change' fires with every caret move (the cursor is in the same state); the list above
+    // re-renders only when someone comes, goes or changes name or colour.
     provider.awareness.on('change', update);
     return () => provider.awareness.off('change', update);
   }, [provider]);

@@ -23,8 +23,11 @@ import type { ScenarioOutput, TargetResult } from '../report/types';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const EDITOR = '.ProseMirror';
-const P95_TARGET_MS = 50;
-const OPEN_TARGET_MS = 1_500;
+/** A remote caret (collab-editor.tsx's renderCaret): a bar with its owner's name inside. */
+const CARET = '.collaboration-carets__caret';
+/** The issue's targets: keystroke → remote render p95 ≤ 16 ms (one frame), open ≤ 1 s. */
+const P95_TARGET_MS = 16;
+const OPEN_TARGET_MS = 1_000;
 
 export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
   const page = existsSync('app/d') && readdirSync('app/d', { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('page.tsx'));
@@ -42,6 +45,8 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
   const failures: string[] = [];
   const keystrokeRuns: number[] = [];
   const latencies = new Histogram();
+  /** Until the character shows with the writer's caret after it (its presence frame handled too). */
+  const caretLatencies = new Histogram();
   let breakdown = newBreakdown();
   const openRuns: number[] = [];
   try {
@@ -69,16 +74,31 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
             w.__sent = [];
             document.addEventListener('keydown', () => w.__sent.push(performance.timeOrigin + performance.now()), true);
           });
-          await b.evaluate((sel) => {
-            const w = window as unknown as { __seen: [number, string][] };
-            w.__seen = [];
-            const el = document.querySelector(sel)!;
-            new MutationObserver(() => w.__seen.push([performance.timeOrigin + performance.now(), el.textContent ?? ''])).observe(el, {
-              subtree: true,
-              childList: true,
-              characterData: true,
-            });
-          }, EDITOR);
+          // Each mutation's time, the editor's text, and its text without the remote carets: a caret
+          // is drawn inline with its owner's name, and stays before a character that arrives ahead
+          // of its owner's presence frame (see README, "Keystroke stages").
+          await b.evaluate(
+            ([sel, caret]) => {
+              const w = window as unknown as { __seen: [number, string, string][] };
+              w.__seen = [];
+              const el = document.querySelector(sel)!;
+              // No named inner functions: tsx would wrap them in a helper the page does not have.
+              new MutationObserver(() => {
+                const at = performance.timeOrigin + performance.now();
+                let text = '';
+                const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                  if (!node.parentElement?.closest(caret)) text += node.nodeValue ?? '';
+                }
+                w.__seen.push([at, el.textContent ?? '', text]);
+              }).observe(el, {
+                subtree: true,
+                childList: true,
+                characterData: true,
+              });
+            },
+            [EDITOR, CARET] as const,
+          );
           // Keys typed into an empty document; the i-th has arrived when the other editor shows the first i+1.
           const count = ctx.profile.browser.keystrokes;
           const typed = Array.from({ length: count }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
@@ -93,15 +113,17 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
             await new Promise((resolve) => setTimeout(resolve, 30));
           }
           const sent = await a.evaluate(() => (window as unknown as { __sent: number[] }).__sent);
-          const seen = await b.evaluate(() => (window as unknown as { __seen: [number, string][] }).__seen);
+          const seen = await b.evaluate(() => (window as unknown as { __seen: [number, string, string][] }).__seen);
           const run = new Histogram();
           sent.slice(0, count).forEach((at, i) => {
             const prefix = typed.slice(0, i + 1);
-            const arrival = seen.find(([, text]) => text.includes(prefix));
+            const arrival = seen.find(([, , text]) => text.includes(prefix));
             if (arrival) {
               run.record(arrival[0] - at);
               latencies.record(arrival[0] - at);
             }
+            const withCaret = seen.find(([, text]) => text.includes(prefix));
+            if (withCaret) caretLatencies.record(withCaret[0] - at);
           });
           breakdown = addKeystrokes(breakdown, await readStamps(a), await readStamps(b));
           if (run.count < count) failures.push(`browser keystrokes rep ${rep + 1}: ${count - run.count} keystrokes never rendered`);
@@ -146,11 +168,11 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
   const targets: TargetResult[] = [
     {
       scenario: 'browser, keystroke to render in another context',
-      target: `p95 < ${P95_TARGET_MS} ms`,
+      target: `p95 ≤ ${P95_TARGET_MS} ms`,
       ours: `${num(p95.median)} ms`,
       reference: `${P95_TARGET_MS} ms`,
       ratio: `${num(p95.median / P95_TARGET_MS, 2)}×`,
-      met: Number.isFinite(p95.median) ? p95.median < P95_TARGET_MS : null,
+      met: Number.isFinite(p95.median) ? p95.median <= P95_TARGET_MS : null,
     },
     {
       scenario: 'browser, open automerge-paper (104,852 characters)',
@@ -165,7 +187,9 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
     `The whole product (\`server/start.ts\`, production build) on core 0; Chromium (${CHROMIUM}, headless) on core 1. ` +
       `Keystrokes: ${ctx.profile.browser.keystrokes} keys pressed in one browser context, each timed from its \`keydown\` to the ` +
       `mutation that shows it in a second context's editor (both \`performance.timeOrigin + performance.now()\`, one machine clock), ` +
-      `one key every ~30 ms after the previous one arrived. Opening: a document holding automerge-paper's end state, one ` +
+      `one key every ~30 ms after the previous one arrived (and its writer's caret moved). The remote caret is drawn inline with ` +
+      `its owner's name and stays before a character that arrives ahead of the writer's presence frame, so the headline reads ` +
+      `the editor's text without carets; the rows "with the writer's caret after it" wait for the caret to move past it too. Opening: a document holding automerge-paper's end state, one ` +
       `paragraph per line, written by a Node client; time from \`page.goto\` until the editor is editable and shows all ` +
       `104,852 characters (newlines excepted).`,
     '',
@@ -173,8 +197,10 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
       ['', 'Tandem', 'target'],
       [
         ['keystroke → render, p50', `${num(latencies.percentile(50))} ms`, ''],
-        ['keystroke → render, p95', spreadText(p95, 'ms'), `< ${P95_TARGET_MS} ms`],
+        ['keystroke → render, p95', spreadText(p95, 'ms'), `≤ ${P95_TARGET_MS} ms`],
         ['keystroke → render, max', `${num(latencies.max)} ms`, ''],
+        ["keystroke → render with the writer's caret after it, p50", `${num(caretLatencies.percentile(50))} ms`, ''],
+        ["keystroke → render with the writer's caret after it, p95", `${num(caretLatencies.percentile(95))} ms`, ''],
         ['open automerge-paper until interactive', spreadText(open, 'ms'), `≤ ${OPEN_TARGET_MS} ms`],
       ],
     ),
@@ -187,7 +213,7 @@ export async function browser(ctx: BenchContext): Promise<ScenarioOutput> {
     '',
     breakdownTable(breakdown),
   ].join('\n');
-  return { id: 'browser', title: 'Browser', markdown, targets, charts: [], failures, raw: { keystrokeRuns, openRuns, breakdown } };
+  return { id: 'browser', title: 'Browser', markdown, targets, charts: [], failures, raw: { keystrokeRuns, openRuns, breakdown, caretLatencies: { p50: caretLatencies.percentile(50), p95: caretLatencies.percentile(95) } } };
 }
 
 async function createDoc(base: string): Promise<{ id: string; ownerKey: string }> {

@@ -1,0 +1,60 @@
+/**
+ * The offline copy's writes, moved off the keystroke. y-indexeddb stores every update in its own
+ * IndexedDB transaction from inside the Yjs transaction, and its listener was registered before
+ * the provider's, so each keystroke opened an IndexedDB transaction before its update went to
+ * the server, and each remote update before its handler returned. Here updates queue and are
+ * stored merged into one, in a task of their own: this browser's own changes right after the
+ * current task (the provider has sent them by then), changes received from the server (which
+ * has them stored already) within REMOTE_WRITE_DELAY_MS, so a stream of them costs one
+ * transaction rather than one each. `flush()` stores the queue at once, for a page being hidden
+ * or a session closing.
+ */
+import type { IndexeddbPersistence } from 'y-indexeddb';
+import * as Y from 'yjs';
+
+const REMOTE_WRITE_DELAY_MS = 250;
+
+export interface DeferredLocalWrites {
+  /** Stores what is queued now, synchronously (the IndexedDB transaction commits on its own). */
+  flush(): void;
+  /** Flushes and stops listening (before y-indexeddb is destroyed). */
+  stop(): void;
+}
+
+/** `isRemote(origin)`: whether an update came from the server (the provider applied it). */
+export function deferLocalWrites(local: IndexeddbPersistence, ydoc: Y.Doc, isRemote: (origin: unknown) => boolean): DeferredLocalWrites {
+  const store = local._storeUpdate;
+  let queued: Uint8Array[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let due = Infinity;
+
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    due = Infinity;
+    if (queued.length === 0) return;
+    const update = queued.length === 1 ? queued[0]! : Y.mergeUpdates(queued);
+    queued = [];
+    store(update, null);
+  };
+  const onUpdate = (update: Uint8Array, origin: unknown) => {
+    // What y-indexeddb itself loaded is stored already.
+    if (origin === local) return;
+    queued.push(update);
+    const at = performance.now() + (isRemote(origin) ? REMOTE_WRITE_DELAY_MS : 0);
+    if (at >= due) return;
+    clearTimeout(timer);
+    due = at;
+    timer = setTimeout(flush, at - performance.now());
+  };
+
+  ydoc.off('update', store);
+  ydoc.on('update', onUpdate);
+  return {
+    flush,
+    stop() {
+      flush();
+      ydoc.off('update', onUpdate);
+    },
+  };
+}
