@@ -107,7 +107,7 @@ export class StockClient implements BenchClient {
   ) {
     this.sim = openClient(target, options);
     this.sim.doc.on('update', (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      if (!tr.local) tracker.receive(this.sim.doc.clientID, this.coverage, update);
+      if (!tr.local) tracker.receive(this.sim.doc.clientID, this.coverage, update, 0, update.length, performance.now());
     });
   }
 

@@ -5,7 +5,12 @@
  */
 import * as Y from 'yjs';
 import { Histogram } from '../harness/stats';
-import { updateRanges, type Range } from './update-ranges';
+import { updateRanges } from './update-ranges';
+
+/** Told of every clock a client receives for the first time. */
+export interface FreshSink {
+  fresh(client: number, clock: number): void;
+}
 
 /** What one client has received from each writer: contiguous clocks [0, high), plus stragglers. */
 export class Coverage {
@@ -13,22 +18,23 @@ export class Coverage {
   /** Ranges that arrived ahead of a gap, by client (rare: servers forward in order). */
   private readonly ahead = new Map<number, [number, number][]>();
 
-  /** Marks [from, to) received; calls `fresh` for every clock not seen before. */
-  add(client: number, from: number, to: number, fresh: (clock: number) => void): void {
+  /** Marks [from, to) received; tells `sink` of every clock not seen before. */
+  add(client: number, from: number, to: number, sink: FreshSink): void {
     let high = this.high.get(client) ?? 0;
     if (from > high) {
       const ranges = this.ahead.get(client) ?? [];
       if (!ranges.some(([a, b]) => a <= from && to <= b)) {
-        for (let clock = from; clock < to; clock += 1) if (!ranges.some(([a, b]) => a <= clock && clock < b)) fresh(clock);
+        for (let clock = from; clock < to; clock += 1) if (!ranges.some(([a, b]) => a <= clock && clock < b)) sink.fresh(client, clock);
         ranges.push([from, to]);
         this.ahead.set(client, ranges);
       }
       return;
     }
-    for (let clock = high; clock < to; clock += 1) fresh(clock);
-    high = Math.max(high, to);
+    for (let clock = high; clock < to; clock += 1) sink.fresh(client, clock);
+    if (to <= high) return;
+    high = to;
     // Absorb stragglers that are now contiguous.
-    const ranges = this.ahead.get(client);
+    const ranges = this.ahead.size === 0 ? undefined : this.ahead.get(client);
     if (ranges) {
       let grew = true;
       while (grew) {
@@ -53,11 +59,15 @@ export class Coverage {
   }
 }
 
-export class DeliveryTracker {
+export class DeliveryTracker implements FreshSink {
   /** Send time (performance.now()) of each edit, by writer client id, indexed by clock. */
   private readonly sendTimes = new Map<number, number[]>();
   histogram = new Histogram();
   delivered = 0;
+  /** Ranges of the update being read, as flat (client, from, to) triples; reused. */
+  private readonly ranges: number[] = [];
+  /** When the update being read arrived. */
+  private now = 0;
 
   recordSend(client: number, clock: number, at: number): void {
     let times = this.sendTimes.get(client);
@@ -75,21 +85,26 @@ export class DeliveryTracker {
   }
 
   /**
-   * Client `self` received `update` (Yjs v1): records the latency of every edit in it new to that
-   * client. Its own edits coming back (some servers echo them) are not deliveries.
+   * Client `self` received the update (Yjs v1) in `data[start, end)` at `now`: records the
+   * latency of every edit in it new to that client. Its own edits coming back (some servers echo
+   * them) are not deliveries.
    */
-  receive(self: number, coverage: Coverage, update: Uint8Array): void {
-    const now = performance.now();
-    for (const [client, from, to] of updateRanges(update) ?? yjsRanges(update)) {
-      if (client === self) continue;
-      const times = this.sendTimes.get(client);
-      coverage.add(client, from, to, (clock) => {
-        const sent = times?.[clock];
-        if (sent === undefined) return;
-        this.histogram.record(now - sent);
-        this.delivered += 1;
-      });
+  receive(self: number, coverage: Coverage, data: Uint8Array, start: number, end: number, now: number): void {
+    this.now = now;
+    const ranges = this.ranges;
+    let count = updateRanges(data, start, end, ranges);
+    if (count < 0) count = yjsRanges(data.subarray(start, end), ranges);
+    for (let i = 0; i < count * 3; i += 3) {
+      const client = ranges[i]!;
+      if (client !== self) coverage.add(client, ranges[i + 1]!, ranges[i + 2]!, this);
     }
+  }
+
+  fresh(client: number, clock: number): void {
+    const sent = this.sendTimes.get(client)?.[clock];
+    if (sent === undefined) return;
+    this.histogram.record(this.now - sent);
+    this.delivered += 1;
   }
 
   forget(): void {
@@ -98,7 +113,15 @@ export class DeliveryTracker {
   }
 }
 
-function yjsRanges(update: Uint8Array): Range[] {
+/** Yjs's own reading of the ranges, for structs `updateRanges` does not read. */
+function yjsRanges(update: Uint8Array, out: number[]): number {
   const meta = Y.parseUpdateMeta(update);
-  return [...meta.to].map(([client, to]) => [client, meta.from.get(client) ?? 0, to] as const);
+  let count = 0;
+  for (const [client, to] of meta.to) {
+    out[count * 3] = client;
+    out[count * 3 + 1] = meta.from.get(client) ?? 0;
+    out[count * 3 + 2] = to;
+    count += 1;
+  }
+  return count;
 }
