@@ -22,7 +22,7 @@ import { ByteCursor } from './update-ranges';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import type { DocTarget } from '../peers/peers';
-import { Coverage, type DeliveryTracker } from './tracker';
+import type { Coverage, DeliveryTracker } from './tracker';
 import { TEXT_FIELD, type BenchClient } from './clients';
 
 const SYNC = 0;
@@ -53,7 +53,7 @@ export interface LightClientOptions {
 
 export class LightClient implements BenchClient {
   readonly kind = 'light';
-  readonly coverage = new Coverage();
+  readonly coverage: Coverage;
   readonly synced: Promise<void>;
   /** Updates received, when `keepUpdates`. */
   readonly received: Uint8Array[] = [];
@@ -77,6 +77,7 @@ export class LightClient implements BenchClient {
     private readonly tracker: DeliveryTracker,
     private readonly options: LightClientOptions,
   ) {
+    this.coverage = tracker.coverage();
     this.hocuspocus = target.protocol === 'hocuspocus';
     this.token = target.token ?? '';
     const prefixEncoder = encoding.createEncoder();

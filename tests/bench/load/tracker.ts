@@ -7,34 +7,53 @@ import * as Y from 'yjs';
 import { Histogram } from '../harness/stats';
 import { updateRanges } from './update-ranges';
 
-/** Told of every clock a client receives for the first time. */
-export interface FreshSink {
-  fresh(client: number, clock: number): void;
+/**
+ * Small numbers for the Yjs client ids seen in one load generator, so that per-delivery
+ * bookkeeping indexes arrays instead of hashing 32-bit ids.
+ */
+export class Writers {
+  private readonly slots = new Map<number, number>();
+
+  slot(client: number): number {
+    let slot = this.slots.get(client);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(client, slot);
+    }
+    return slot;
+  }
+
+  clear(): void {
+    this.slots.clear();
+  }
 }
 
 /** What one client has received from each writer: contiguous clocks [0, high), plus stragglers. */
 export class Coverage {
-  readonly high = new Map<number, number>();
-  /** Ranges that arrived ahead of a gap, by client (rare: servers forward in order). */
+  /** By writer slot. */
+  private readonly high: number[] = [];
+  /** Ranges that arrived ahead of a gap, by writer slot (rare: servers forward in order). */
   private readonly ahead = new Map<number, [number, number][]>();
 
-  /** Marks [from, to) received; tells `sink` of every clock not seen before. */
-  add(client: number, from: number, to: number, sink: FreshSink): void {
-    let high = this.high.get(client) ?? 0;
+  constructor(private readonly writers: Writers) {}
+
+  /** Marks [from, to) of the writer in `slot` received; calls `fresh` for every clock not seen before. */
+  add(slot: number, from: number, to: number, tracker: DeliveryTracker): void {
+    let high = this.high[slot] ?? 0;
     if (from > high) {
-      const ranges = this.ahead.get(client) ?? [];
+      const ranges = this.ahead.get(slot) ?? [];
       if (!ranges.some(([a, b]) => a <= from && to <= b)) {
-        for (let clock = from; clock < to; clock += 1) if (!ranges.some(([a, b]) => a <= clock && clock < b)) sink.fresh(client, clock);
+        for (let clock = from; clock < to; clock += 1) if (!ranges.some(([a, b]) => a <= clock && clock < b)) tracker.fresh(slot, clock);
         ranges.push([from, to]);
-        this.ahead.set(client, ranges);
+        this.ahead.set(slot, ranges);
       }
       return;
     }
-    for (let clock = high; clock < to; clock += 1) sink.fresh(client, clock);
+    for (let clock = high; clock < to; clock += 1) tracker.fresh(slot, clock);
     if (to <= high) return;
     high = to;
     // Absorb stragglers that are now contiguous.
-    const ranges = this.ahead.size === 0 ? undefined : this.ahead.get(client);
+    const ranges = this.ahead.size === 0 ? undefined : this.ahead.get(slot);
     if (ranges) {
       let grew = true;
       while (grew) {
@@ -48,20 +67,22 @@ export class Coverage {
           }
         }
       }
-      if (ranges.length === 0) this.ahead.delete(client);
+      if (ranges.length === 0) this.ahead.delete(slot);
     }
-    this.high.set(client, high);
+    while (this.high.length < slot) this.high.push(0); // keep the array packed
+    this.high[slot] = high;
   }
 
   /** Clocks of `client` received contiguously from 0. */
   through(client: number): number {
-    return this.high.get(client) ?? 0;
+    return this.high[this.writers.slot(client)] ?? 0;
   }
 }
 
-export class DeliveryTracker implements FreshSink {
-  /** Send time (performance.now()) of each edit, by writer client id, indexed by clock. */
-  private readonly sendTimes = new Map<number, number[]>();
+export class DeliveryTracker {
+  readonly writers = new Writers();
+  /** Send time (performance.now()) of each edit, by writer slot, indexed by clock. */
+  private sendTimes: number[][] = [];
   histogram = new Histogram();
   delivered = 0;
   /** Ranges of the update being read, as flat (client, from, to) triples; reused. */
@@ -69,12 +90,16 @@ export class DeliveryTracker implements FreshSink {
   /** When the update being read arrived. */
   private now = 0;
 
+  /** A client's record of what it has received. */
+  coverage(): Coverage {
+    return new Coverage(this.writers);
+  }
+
   recordSend(client: number, clock: number, at: number): void {
-    let times = this.sendTimes.get(client);
-    if (times === undefined) {
-      times = [];
-      this.sendTimes.set(client, times);
-    }
+    const slot = this.writers.slot(client);
+    while (this.sendTimes.length <= slot) this.sendTimes.push([]);
+    const times = this.sendTimes[slot]!;
+    while (times.length < clock) times.push(Number.NaN); // keep the array packed
     times[clock] = at;
   }
 
@@ -96,19 +121,21 @@ export class DeliveryTracker implements FreshSink {
     if (count < 0) count = yjsRanges(data.subarray(start, end), ranges);
     for (let i = 0; i < count * 3; i += 3) {
       const client = ranges[i]!;
-      if (client !== self) coverage.add(client, ranges[i + 1]!, ranges[i + 2]!, this);
+      if (client !== self) coverage.add(this.writers.slot(client), ranges[i + 1]!, ranges[i + 2]!, this);
     }
   }
 
-  fresh(client: number, clock: number): void {
-    const sent = this.sendTimes.get(client)?.[clock];
-    if (sent === undefined) return;
+  /** The edit (writer slot, clock) reached a client for the first time. */
+  fresh(slot: number, clock: number): void {
+    const sent = this.sendTimes[slot]?.[clock];
+    if (sent === undefined || Number.isNaN(sent)) return;
     this.histogram.record(this.now - sent);
     this.delivered += 1;
   }
 
   forget(): void {
-    this.sendTimes.clear();
+    this.sendTimes = [];
+    this.writers.clear();
     this.resetStep();
   }
 }
