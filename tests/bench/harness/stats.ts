@@ -6,20 +6,24 @@ const LOG_GROWTH = Math.log(GROWTH);
 /** Smallest value kept apart (milliseconds); everything below shares bucket 0. */
 const FLOOR_MS = 0.001;
 
+/** Buckets kept: up to FLOOR_MS × GROWTH^BUCKETS, about six hours; anything longer shares the last. */
+const BUCKETS = 2_400;
+
 /**
  * A log-bucketed histogram of milliseconds: constant memory whatever the sample count, 1%
  * relative error on percentiles. Serializable, and mergeable across clients and processes.
+ * Recording is on the load generator's hot path (every delivery): an array indexed by bucket.
  */
 export class Histogram {
-  readonly counts = new Map<number, number>();
+  private readonly counts: number[] = new Array<number>(BUCKETS).fill(0);
   count = 0;
   max = 0;
   sum = 0;
 
   record(ms: number): void {
     const value = ms < FLOOR_MS ? FLOOR_MS : ms;
-    const bucket = Math.floor(Math.log(value / FLOOR_MS) / LOG_GROWTH);
-    this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
+    const bucket = Math.min(BUCKETS - 1, Math.floor(Math.log(value / FLOOR_MS) / LOG_GROWTH));
+    this.counts[bucket]! += 1;
     this.count += 1;
     this.sum += ms;
     if (ms > this.max) this.max = ms;
@@ -29,10 +33,9 @@ export class Histogram {
   percentile(p: number): number {
     if (this.count === 0) return Number.NaN;
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
-    const buckets = [...this.counts.keys()].sort((a, b) => a - b);
     let seen = 0;
-    for (const bucket of buckets) {
-      seen += this.counts.get(bucket) ?? 0;
+    for (let bucket = 0; bucket < BUCKETS; bucket += 1) {
+      seen += this.counts[bucket]!;
       if (seen >= rank) return Math.min(this.max, FLOOR_MS * GROWTH ** (bucket + 0.5));
     }
     return this.max;
@@ -43,15 +46,17 @@ export class Histogram {
   }
 
   merge(other: Histogram | HistogramJson): void {
-    const entries = other instanceof Histogram ? [...other.counts] : other.counts;
-    for (const [bucket, n] of entries) this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + n);
+    const entries = other instanceof Histogram ? other.toJSON().counts : other.counts;
+    for (const [bucket, n] of entries) this.counts[Math.min(BUCKETS - 1, bucket)]! += n;
     this.count += other.count;
     this.sum += other.sum;
     this.max = Math.max(this.max, other.max);
   }
 
   toJSON(): HistogramJson {
-    return { counts: [...this.counts], count: this.count, max: this.max, sum: this.sum };
+    const counts: [number, number][] = [];
+    for (let bucket = 0; bucket < BUCKETS; bucket += 1) if (this.counts[bucket]! > 0) counts.push([bucket, this.counts[bucket]!]);
+    return { counts, count: this.count, max: this.max, sum: this.sum };
   }
 
   static from(json: HistogramJson): Histogram {

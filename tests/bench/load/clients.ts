@@ -9,7 +9,7 @@ import { HocuspocusProvider } from '@hocuspocus/provider';
 import { OwnPresenceProvider } from '../../../lib/own-presence-provider';
 import type { Awareness } from 'y-protocols/awareness';
 import type { DocTarget } from '../peers/peers';
-import { Coverage, type DeliveryTracker } from './tracker';
+import type { Coverage, DeliveryTracker } from './tracker';
 
 /** The shared type every benchmark edits (the servers treat every type alike). */
 export const TEXT_FIELD = 'bench';
@@ -97,7 +97,7 @@ export interface BenchClient {
 /** A stock client whose deliveries are tracked from its Y.Doc's update events. */
 export class StockClient implements BenchClient {
   readonly kind = 'stock';
-  readonly coverage = new Coverage();
+  readonly coverage: Coverage;
   readonly sim: SimClient;
 
   constructor(
@@ -105,9 +105,10 @@ export class StockClient implements BenchClient {
     private readonly tracker: DeliveryTracker,
     options: ClientOptions,
   ) {
+    this.coverage = tracker.coverage();
     this.sim = openClient(target, options);
     this.sim.doc.on('update', (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      if (!tr.local) tracker.receive(this.sim.doc.clientID, this.coverage, update);
+      if (!tr.local) tracker.receive(this.sim.doc.clientID, this.coverage, update, 0, update.length, performance.now());
     });
   }
 

@@ -18,10 +18,11 @@
  */
 import * as Y from 'yjs';
 import { RawSocket } from './raw-socket';
+import { ByteCursor } from './update-ranges';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import type { DocTarget } from '../peers/peers';
-import { Coverage, type DeliveryTracker } from './tracker';
+import type { Coverage, DeliveryTracker } from './tracker';
 import { TEXT_FIELD, type BenchClient } from './clients';
 
 const SYNC = 0;
@@ -36,6 +37,8 @@ const STEP1 = 0;
 const STEP2 = 1;
 const UPDATE = 2;
 const AUTH_PERMISSION_DENIED = 1;
+/** Reads every message's header; messages are handled one at a time. */
+const cursor = new ByteCursor();
 /** The stock awareness renews its local state this often (y-protocols: outdatedTimeout / 2). */
 const PRESENCE_RENEW_MS = 15_000;
 
@@ -50,7 +53,7 @@ export interface LightClientOptions {
 
 export class LightClient implements BenchClient {
   readonly kind = 'light';
-  readonly coverage = new Coverage();
+  readonly coverage: Coverage;
   readonly synced: Promise<void>;
   /** Updates received, when `keepUpdates`. */
   readonly received: Uint8Array[] = [];
@@ -74,6 +77,7 @@ export class LightClient implements BenchClient {
     private readonly tracker: DeliveryTracker,
     private readonly options: LightClientOptions,
   ) {
+    this.coverage = tracker.coverage();
     this.hocuspocus = target.protocol === 'hocuspocus';
     this.token = target.token ?? '';
     const prefixEncoder = encoding.createEncoder();
@@ -93,7 +97,7 @@ export class LightClient implements BenchClient {
     this.onSynced = resolveSynced;
     this.ws = new RawSocket(url, {
       open: () => this.onOpen(),
-      message: (data) => this.onMessage(data),
+      message: (data, start, end, now) => this.onMessage(data, start, end, now),
       error: (error) => rejectSynced(error),
       close: (code, reason) => {
         if (!this.closed) rejectSynced(new Error(`closed by the server: ${code} ${reason}`));
@@ -181,30 +185,39 @@ export class LightClient implements BenchClient {
     });
   }
 
-  private onMessage(data: Buffer): void {
-    if (this.hocuspocus && data.length === 1 && data[0] === HOCUSPOCUS_PING) {
+  /** Every message passes here: updates are read in place; the rest, rare, through lib0. */
+  private onMessage(data: Uint8Array, start: number, end: number, now: number): void {
+    if (this.hocuspocus && end - start === 1 && data[start] === HOCUSPOCUS_PING) {
       this.ws.send(Uint8Array.of(HOCUSPOCUS_PONG));
       return;
     }
-    const decoder = decoding.createDecoder(data);
-    if (this.hocuspocus) decoding.readVarString(decoder);
-    const type = decoding.readVarUint(decoder);
+    const at = cursor.reset(data, start, end);
+    if (this.hocuspocus) at.skipBytes(); // the document name
+    const type = at.varUint();
+    if (type === SYNC) {
+      const step = at.varUint();
+      if (step === STEP2 || step === UPDATE) {
+        const from = at.skipBytes();
+        this.tracker.receive(this.doc.clientID, this.coverage, data, from, at.pos, now);
+        if (this.options.keepUpdates) this.received.push(new Uint8Array(data.subarray(from, at.pos))); // a copy: `data` is reused
+        if (step === STEP2) this.onSynced();
+        return;
+      }
+    }
+    this.onRareMessage(type, decoding.createDecoder(data.subarray(at.pos, end)));
+  }
+
+  /** Messages other than updates, `decoder` just past their type (and the sync step's). */
+  private onRareMessage(type: number, decoder: decoding.Decoder): void {
     switch (type) {
       case SYNC: {
-        const step = decoding.readVarUint(decoder);
-        if (step === STEP1) {
-          const stateVector = decoding.readVarUint8Array(decoder);
-          this.send((e) => {
-            encoding.writeVarUint(e, SYNC);
-            encoding.writeVarUint(e, STEP2);
-            encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(this.doc, stateVector));
-          });
-        } else if (step === STEP2 || step === UPDATE) {
-          const update = decoding.readVarUint8Array(decoder);
-          this.tracker.receive(this.doc.clientID, this.coverage, update);
-          if (this.options.keepUpdates) this.received.push(update.slice());
-          if (step === STEP2) this.onSynced();
-        }
+        // Step 1 (steps 2 and updates are read in place).
+        const stateVector = decoding.readVarUint8Array(decoder);
+        this.send((e) => {
+          encoding.writeVarUint(e, SYNC);
+          encoding.writeVarUint(e, STEP2);
+          encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(this.doc, stateVector));
+        });
         break;
       }
       case AWARENESS: {

@@ -1,8 +1,13 @@
 /**
  * A minimal WebSocket client (RFC 6455) for the light clients: a TCP socket, the upgrade
- * handshake, and a frame parser, without `ws`'s streams and events. Receiving through `ws` cost
- * the load generator about 3 µs per frame; hundreds of receivers on one core made the load
- * generator, not the server, the bottleneck. Binary messages only, no extensions.
+ * handshake, and a frame parser, without `ws`'s streams and events. Binary messages only, no
+ * extensions.
+ *
+ * Receiving is the load generator's hot path (hundreds of sockets, each getting every edit), so
+ * it allocates nothing per frame: the kernel's bytes land in one buffer shared by every socket
+ * (`onread`, which also skips the stream machinery and its Buffer per chunk), frames are parsed
+ * in place, and each message is handed over as a range of that buffer together with one
+ * timestamp taken per chunk. Only a frame split across two reads is copied.
  *
  * Frames it sends are masked with an all-zero key: masking is mandatory for clients, any key is
  * valid, and a zero key leaves the payload as is, so it is not copied.
@@ -18,14 +23,22 @@ const OP_PONG = 0xa;
 
 export interface RawSocketHandlers {
   open(): void;
-  message(payload: Buffer): void;
+  /**
+   * One binary message: `data[start, end)`, received at `now` (performance.now()). `data` is
+   * reused as soon as this returns: copy what must be kept.
+   */
+  message(data: Uint8Array, start: number, end: number, now: number): void;
   close(code: number, reason: string): void;
   error(error: Error): void;
 }
 
+/** Where every socket's reads land; each read is handled before the next one starts. */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
 export class RawSocket {
   private readonly socket: Socket;
-  private buffer: Buffer | null = null;
+  /** The start of a frame that did not fit in the last read (a copy). */
+  private pending: Buffer | null = null;
   private upgraded = false;
   private fragments: Buffer[] = [];
   private closed = false;
@@ -35,14 +48,26 @@ export class RawSocket {
   constructor(url: string, private readonly on: RawSocketHandlers) {
     const parsed = new URL(url);
     const path = `${parsed.pathname}${parsed.search}`;
-    this.socket = connect({ host: parsed.hostname, port: Number(parsed.port) }, () => {
-      this.socket.setNoDelay(true);
-      this.socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: ${parsed.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
-    });
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket = connect(
+      {
+        host: parsed.hostname,
+        port: Number(parsed.port),
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (length: number, buffer: Uint8Array) => {
+            this.onRead(buffer as Buffer, length);
+            return true; // keep reading
+          },
+        },
+      },
+      () => {
+        this.socket.setNoDelay(true);
+        this.socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: ${parsed.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+      },
+    );
     this.socket.on('error', (error) => this.on.error(error));
     this.socket.on('close', () => this.finish(1006, 'connection lost'));
   }
@@ -83,16 +108,23 @@ export class RawSocket {
     this.on.close(code, reason);
   }
 
-  private onData(chunk: Buffer): void {
-    let data = this.buffer === null ? chunk : Buffer.concat([this.buffer, chunk]);
-    this.buffer = null;
+  private onRead(buffer: Buffer, length: number): void {
+    const now = performance.now();
+    let data = buffer;
+    let end = length;
+    if (this.pending !== null) {
+      data = Buffer.concat([this.pending, buffer.subarray(0, length)]);
+      end = data.length;
+      this.pending = null;
+    }
+    let offset = 0;
     if (!this.upgraded) {
-      const end = data.indexOf('\r\n\r\n');
-      if (end < 0) {
-        this.buffer = data;
+      const headEnd = data.subarray(0, end).indexOf('\r\n\r\n');
+      if (headEnd < 0) {
+        this.pending = Buffer.from(data.subarray(0, end));
         return;
       }
-      const head = data.subarray(0, end).toString('latin1');
+      const head = data.subarray(0, headEnd).toString('latin1');
       if (!head.startsWith('HTTP/1.1 101')) {
         this.on.error(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
         this.finish(1002, 'upgrade refused');
@@ -101,60 +133,58 @@ export class RawSocket {
       this.upgraded = true;
       this.open = true;
       this.on.open();
-      data = data.subarray(end + 4);
+      offset = headEnd + 4;
     }
-    let offset = 0;
-    while (offset + 2 <= data.length) {
+    while (offset + 2 <= end) {
       const b0 = data[offset]!;
       const b1 = data[offset + 1]!;
-      let length = b1 & 0x7f;
+      let size = b1 & 0x7f;
       let header = 2;
-      if (length === 126) {
-        if (offset + 4 > data.length) break;
-        length = data.readUInt16BE(offset + 2);
+      if (size === 126) {
+        if (offset + 4 > end) break;
+        size = (data[offset + 2]! << 8) | data[offset + 3]!;
         header = 4;
-      } else if (length === 127) {
-        if (offset + 10 > data.length) break;
-        length = Number(data.readBigUInt64BE(offset + 2));
+      } else if (size === 127) {
+        if (offset + 10 > end) break;
+        size = Number(data.readBigUInt64BE(offset + 2));
         header = 10;
       }
-      if (b1 & 0x80) header += 4; // servers do not mask, but tolerate it
-      if (offset + header + length > data.length) break;
-      let payload = data.subarray(offset + header, offset + header + length);
-      if (b1 & 0x80) {
-        const mask = data.subarray(offset + header - 4, offset + header);
-        payload = Buffer.from(payload.map((byte, i) => byte ^ mask[i & 3]!));
-      }
-      offset += header + length;
-      this.onFrame(b0 & 0x80 ? true : false, b0 & 0x0f, payload);
+      const masked = (b1 & 0x80) !== 0;
+      if (masked) header += 4; // servers do not mask, but tolerate it
+      const start = offset + header;
+      if (start + size > end) break;
+      if (masked) for (let i = 0; i < size; i += 1) data[start + i] = data[start + i]! ^ data[start - 4 + (i & 3)]!;
+      offset = start + size;
+      this.onFrame((b0 & 0x80) !== 0, b0 & 0x0f, data, start, offset, now);
       if (this.closed) return;
     }
-    if (offset < data.length) this.buffer = Buffer.from(data.subarray(offset));
+    if (offset < end) this.pending = Buffer.from(data.subarray(offset, end));
   }
 
-  private onFrame(fin: boolean, opcode: number, payload: Buffer): void {
+  private onFrame(fin: boolean, opcode: number, data: Buffer, start: number, end: number, now: number): void {
     switch (opcode) {
       case OP_BINARY:
       case OP_CONTINUATION: {
         if (!fin) {
-          this.fragments.push(Buffer.from(payload));
+          this.fragments.push(Buffer.from(data.subarray(start, end)));
           return;
         }
         if (this.fragments.length > 0) {
-          this.fragments.push(payload);
-          payload = Buffer.concat(this.fragments);
+          const whole = Buffer.concat([...this.fragments, data.subarray(start, end)]);
           this.fragments = [];
+          this.on.message(whole, 0, whole.length, now);
+          return;
         }
-        this.on.message(payload);
+        this.on.message(data, start, end, now);
         return;
       }
       case OP_PING:
-        this.socket.write(frame(OP_PONG, payload));
+        this.socket.write(frame(OP_PONG, data.subarray(start, end)));
         return;
       case OP_CLOSE: {
-        const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-        const reason = payload.subarray(2).toString('utf8');
-        if (this.open) this.socket.write(frame(OP_CLOSE, payload.subarray(0, 2)));
+        const code = end - start >= 2 ? data.readUInt16BE(start) : 1005;
+        const reason = data.subarray(start + 2, end).toString('utf8');
+        if (this.open) this.socket.write(frame(OP_CLOSE, data.subarray(start, start + 2)));
         this.socket.end();
         this.finish(code, reason);
         return;

@@ -126,8 +126,8 @@ function openUntilSynced(target: DocTarget): Promise<number> {
         encoding.writeVarUint8Array(encoder, new Uint8Array([0])); // empty state vector
         socket.send(encoding.toUint8Array(encoder));
       },
-      message: (data) => {
-        if (data[0] === 0 && data[1] === 1) {
+      message: (data, start) => {
+        if (data[start] === 0 && data[start + 1] === 1) {
           clearTimeout(timer);
           socket.close();
           resolve(performance.now() - started);

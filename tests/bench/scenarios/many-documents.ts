@@ -15,6 +15,14 @@ import type { ScenarioOutput, TargetResult } from '../report/types';
 const RETURNED_AT_MOST = 0.25;
 /** Each load generator holds at most this many documents (two sockets each, under the 20,000-file limit). */
 const DOCS_PER_LOAD_GENERATOR = 6_000;
+/**
+ * How long the whole run may take, servers and load generators included. Opening 9,950
+ * documents took Tandem and Hocuspocus 4 to 8 minutes on a machine other work kept busy
+ * (about 50 connections a second); every process gets the same deadline.
+ */
+const RUN_TIMEOUT_MS = 1_800_000;
+/** Connecting one step's clients: a minute, plus 100 ms per client (twice that busy rate). */
+const connectTimeoutMs = (clients: number): number => 60_000 + clients * 100;
 
 interface ManyRun {
   readonly peer: PeerId;
@@ -55,7 +63,7 @@ async function manyRun(ctx: BenchContext, peer: PeerId, rep: number): Promise<Ma
       const loads: LoadGenerator[] = [firstLoad];
       try {
         for (let i = 1; i < Math.ceil(most / DOCS_PER_LOAD_GENERATOR); i += 1) {
-          loads.push(await startLoadGenerator({ cpu: LOAD_CPU, timeoutMs: 600_000, name: `load-generator-${i + 1}` }));
+          loads.push(await startLoadGenerator({ cpu: LOAD_CPU, timeoutMs: RUN_TIMEOUT_MS, name: `load-generator-${i + 1}` }));
         }
         const baseline = await settledRss(server, 1_000);
         const measured: { docs: number; rss: number }[] = [];
@@ -79,7 +87,7 @@ async function manyRun(ctx: BenchContext, peer: PeerId, rep: number): Promise<Ma
                 stockPerTarget: 1,
                 keptPerTarget: 0,
                 concurrency: 50,
-                timeoutMs: 300_000,
+                timeoutMs: connectTimeoutMs(part.length * 2),
               }),
             );
           }
@@ -117,7 +125,7 @@ async function manyRun(ctx: BenchContext, peer: PeerId, rep: number): Promise<Ma
         for (const load of loads.slice(1)) await load.stop();
       }
     },
-    { timeoutMs: 900_000 },
+    { timeoutMs: RUN_TIMEOUT_MS },
   );
 }
 
