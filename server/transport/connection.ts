@@ -5,6 +5,7 @@ import type { Role } from '../../lib/roles';
 import type { Metrics } from '../metrics';
 import type { Peer } from '../rooms/peer';
 import type { Flushable, OutboxFlusher } from './outbox';
+import { wireFrame } from './wire-frame';
 
 export interface ConnectionOptions {
   readonly ws: WebSocket;
@@ -68,13 +69,17 @@ export class Connection implements Peer, Flushable {
     this.outbox = [];
     if (!this.isOpen || frames.length === 0) return;
     const { ws, metrics } = this.options;
-    // Corking the TCP socket turns the frames of this turn into one write; `ws` exposes no
-    // public handle for that, so reach for its socket and do without when it is absent.
+    // Frames go straight to the TCP socket, framed once per message (see wire-frame.ts), and
+    // corking it turns the frames of this turn into one write. `ws` exposes no public handle for
+    // its socket; without one (never, while open), its own send does the same work. Its sender
+    // is left with control frames only (pings, close), which are written at once, never queued,
+    // with compression off: so nothing it writes can overtake or split these.
     const socket = (ws as unknown as { _socket?: Socket })._socket;
     socket?.cork();
     let bytes = 0;
     for (const frame of frames) {
-      ws.send(frame, { binary: true });
+      if (socket) socket.write(wireFrame(frame));
+      else ws.send(frame, { binary: true });
       bytes += frame.length;
     }
     socket?.uncork();
