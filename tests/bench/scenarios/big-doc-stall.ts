@@ -98,7 +98,7 @@ export async function bigDocStall(ctx: BenchContext): Promise<ScenarioOutput> {
       `over ${BUSY_WINDOW_MS / 1000} s in which, ${OPEN_AFTER_MS} ms in, one more client opens automerge-paper (a raw socket: sync step 1, ` +
       `wait for step 2, so the client's own decoding does not load the load generator's core). The server then reads the log and ` +
       `folds it into a snapshot (in its worker thread, at the lowest CPU priority, so on the server's one core it takes the time ` +
-      `the busy document leaves over), serves it, stores it as the compaction and deletes the folded entries in 2 ms slices; the ` +
+      `the busy document leaves over), serves it, stores it as the compaction and deletes the folded entries in 1 ms slices, 20 a second; the ` +
       `window is long enough to hold all of it. "open" is that client's connect to step 2.`,
     '',
     table(
