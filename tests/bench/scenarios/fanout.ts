@@ -40,6 +40,8 @@ interface FanoutRun {
 }
 
 /** Stock clients per document (the rest are light clients), and light clients that keep what they get. */
+/** Typing before the measured window, for every server. */
+const WARM_UP_MS = 1_000;
 const STOCK = 2;
 const KEPT = 2;
 
@@ -111,6 +113,9 @@ async function fanoutRun(
       timeoutMs: 60_000,
     });
     const rss1 = await settledRss(server, 1_000);
+    // Every server types for a while first: the figures are the steady state, not the first
+    // second after N connections (cold code, and the garbage connecting left).
+    await load.run({ kind: 'type', rate, durationMs: WARM_UP_MS, drainTimeoutMs: 10_000 });
     const cpu = cpuWindow(server.proc.pid);
     const noise = noiseWindow([server.proc.pid, load.proc.pid, process.pid]);
     const typed = await load.run({ kind: 'type', rate, durationMs, drainTimeoutMs: 10_000 });
@@ -253,7 +258,7 @@ function report(ctx: BenchContext, runs: readonly FanoutRun[], failures: readonl
   }
   const markdown = [
     `One document; N clients connected, every client typing in turn, ${rate} one-character edits per second in total ` +
-      `for ${durationMs / 1000} s (each at a random place; with presence on each edit also moves the writer's caret in its ` +
+      `for ${durationMs / 1000} s, after ${WARM_UP_MS / 1000} s of the same typing that is not measured (each at a random place; with presence on each edit also moves the writer's caret in its ` +
       `awareness state, as an editor does). Tandem runs presence on twice: with its app's client, which sends only its own ` +
       `presence (lib/own-presence-provider.ts), and with stock y-websocket clients, which re-send every entry they receive; ` +
       `Hocuspocus runs with HocuspocusProvider, which sends only its own; the targets compare the client each server ships. Latency: from the edit call in one client to its arrival in each of the N−1 others. ` +
