@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { buildDoc } from '../../server/rooms/build-doc';
 import { DocFolder } from '../../server/rooms/doc-folder';
-import type { StoredDoc } from '../../server/storage/doc-log';
+import type { DocLog, StoredDoc } from '../../server/storage/doc-log';
 import * as prng from 'lib0/prng';
 import { seededRandom } from '../helpers/seed';
+import { tempDir } from '../helpers/tandem';
+import { createSqliteStorage } from '../../server/storage/sqlite-storage';
+import { parseDocId } from '../../lib/doc-id';
 
 /** A stored document of `count` one-character updates at seeded places, after a snapshot of the first tenth. */
 function storedDoc(count: number, label: string): StoredDoc {
@@ -71,6 +74,31 @@ describe('folding long logs in a worker thread', () => {
       await expect(folder.readStateVector(snapshot.subarray(0, snapshot.length / 2))).rejects.toThrow();
     } finally {
       await folder.close();
+    }
+  });
+
+  it('has the worker read a long SQLite log from the file itself, and reads a short one here', async () => {
+    const storage = createSqliteStorage({ dataDir: tempDir() });
+    const folder = new DocFolder({ minUpdates: 1_000 });
+    try {
+      const long = parseDocId('aaaaaaaaaaaaaaaaaaaaaa');
+      const short = parseDocId('bbbbbbbbbbbbbbbbbbbbbb');
+      const longDoc = storedDoc(1_200, 'doc-folder-file-long');
+      const shortDoc = storedDoc(300, 'doc-folder-file-short');
+      await storage.log.append([longDoc, shortDoc].flatMap((stored, i) => [stored.snapshot!, ...stored.updates].map((update) => ({ docId: i === 0 ? long : short, update }))));
+      let readHere = 0;
+      const log: DocLog = { ...storage.log, load: (docId) => (readHere++, storage.log.load(docId)) };
+      const fromFile = await folder.load(long, log);
+      expect(readHere).toBe(0);
+      expect(fromFile.stored.updates).toEqual([]);
+      expect(textOf(fromFile.stored)).toBe(textOf(longDoc));
+      expect(fromFile.stateVector).toEqual(Y.encodeStateVector(buildDoc(longDoc, () => {})));
+      const here = await folder.load(short, log);
+      expect(readHere).toBe(1);
+      expect(textOf(here.stored)).toBe(textOf(shortDoc));
+    } finally {
+      await folder.close();
+      await storage.close();
     }
   });
 });
