@@ -110,7 +110,9 @@ export class DocFolder {
   /** The state vector of a stored snapshot, read from its bytes: in the worker when it is big. */
   async readStateVector(snapshot: Uint8Array): Promise<Uint8Array> {
     if (this.options.foldElsewhere || snapshot.length < MIN_SNAPSHOT_BYTES_TO_READ_ELSEWHERE) return Y.encodeStateVectorFromUpdate(snapshot);
-    const copy = snapshot.slice();
+    // A copy of its own to transfer: `new Uint8Array(bytes)` copies, where a Buffer's `slice()`
+    // (SQLite hands blobs out as Buffers) would alias the room's bytes and detach them.
+    const copy = new Uint8Array(snapshot);
     const response = await this.request({ id: 0, kind: 'state-vector', snapshot: copy }, [copy.buffer as ArrayBuffer]);
     return response.stateVector;
   }

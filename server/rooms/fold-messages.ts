@@ -55,7 +55,8 @@ export function packFoldRequest(id: number, stored: StoredDoc): { request: FoldR
     packedUpdates.set(update, offset + 4);
     offset += 4 + update.length;
   }
-  const snapshot = stored.snapshot ? stored.snapshot.slice() : null;
+  // Copied, not `slice()`d: a Buffer's slice aliases, and the transfer would detach the caller's bytes.
+  const snapshot = stored.snapshot ? new Uint8Array(stored.snapshot) : null;
   const transfer = [packedUpdates.buffer as ArrayBuffer];
   if (snapshot) transfer.push(snapshot.buffer as ArrayBuffer);
   return { request: { id, kind: 'fold', snapshot, packedUpdates, throughSeq: stored.throughSeq }, transfer };

@@ -75,6 +75,24 @@ describe('big documents (rule D12)', () => {
     expect(await metric(server.url, 'tandem_document_builds_total')).toBe(1);
   });
 
+  it('a big compacted document serves one reader after another from its stored bytes, none of them cut off', async () => {
+    // A snapshot past 64 KiB: its state vector is read in the worker, from a copy of the bytes.
+    const whole = new Y.Doc();
+    whole.getText('t').insert(0, 'Readers keep coming. '.repeat(4_000));
+    const text = whole.getText('t').toString();
+    const { server, open } = await serverWith(async (storage, docId) => {
+      expect(await storage.log.compact(docId, Y.encodeStateAsUpdate(whole), 1)).toBe(true);
+    });
+    const closes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const reader = open();
+      reader.provider.on('connection-close', (event: { code: number } | null) => closes.push(event?.code ?? -1));
+      await waitFor(() => reader.provider.synced && reader.text.toString() === text, `reader ${i + 1} has the document`, 20_000);
+    }
+    expect(closes).toEqual([]);
+    expect(await metric(server.url, 'tandem_document_builds_total')).toBe(0);
+  });
+
   it('a client holding part of a compacted document is sent the rest, cut from the snapshot without building it', async () => {
     const { updates, text } = typedUpdates(600);
     const partial = new Y.Doc();

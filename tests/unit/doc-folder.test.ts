@@ -77,6 +77,22 @@ describe('folding long logs in a worker thread', () => {
     }
   });
 
+  it('leaves the caller its bytes: a snapshot handed out as a Buffer (as SQLite does) is copied, not detached, when sent to the worker', async () => {
+    const stored = storedDoc(12_000, 'doc-folder-buffer');
+    const bytes = Y.encodeStateAsUpdate(buildDoc(stored, () => {}));
+    // A Buffer's slice() aliases its memory; sending an alias would detach the room's snapshot.
+    const snapshot = Buffer.from(bytes);
+    const folder = new DocFolder({ minUpdates: 1_000 });
+    try {
+      await folder.readStateVector(snapshot);
+      await folder.fold({ ...stored, snapshot });
+      expect(snapshot.length).toBe(bytes.length);
+      expect(Buffer.compare(snapshot, bytes)).toBe(0);
+    } finally {
+      await folder.close();
+    }
+  });
+
   it('has the worker read a long SQLite log from the file itself, and reads a short one here', async () => {
     const storage = createSqliteStorage({ dataDir: tempDir() });
     const folder = new DocFolder({ minUpdates: 1_000 });
