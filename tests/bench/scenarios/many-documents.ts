@@ -2,6 +2,8 @@
  * Many documents: documents opened in steps, two clients each (one edit each, presence on), RSS
  * measured after every step; then every client closes and RSS is measured again after a while.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { settledRss, sleep, withServerAndLoad, LOAD_CPU, type BenchContext } from '../harness/context';
 import { memory } from '../harness/proc-stats';
 import { spread } from '../harness/stats';
@@ -36,24 +38,43 @@ interface ManyRun {
   readonly converged: boolean;
 }
 
+/**
+ * Where every server keeps its data in this scenario: memory (tmpfs), not the disk. It measures
+ * memory, and a slow disk would decide it instead: Hocuspocus's SQLite extension stores each
+ * document synchronously (better-sqlite3, rollback journal, an fsync or more per store), so the
+ * step after 4,000 documents get an edit blocked its event loop for over a minute on a VM disk
+ * taking 10 ms per store; its 60 s idle timeout then closed thousands of connections, and their
+ * reconnecting all at once overflowed the listen queue, so the next step could not connect.
+ */
+function memoryBackedDir(ctx: BenchContext): string {
+  return existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'tandem-bench-many-docs-')) : ctx.tmpDir;
+}
+
 export async function manyDocuments(ctx: BenchContext): Promise<ScenarioOutput> {
   const runs: ManyRun[] = [];
   const failures: string[] = [];
-  // One repetition: the largest scenario, and its figures vary little.
-  for (const peer of ctx.peers) {
-    ctx.log(`many documents: ${PEERS[peer].label}`);
-    try {
-      const run = await manyRun(ctx, peer, 0);
-      runs.push(run);
-      if (!run.converged) failures.push(`many documents ${PEERS[peer].label}: clients did not converge`);
-    } catch (error) {
-      failures.push(`many documents ${PEERS[peer].label}: ${(error as Error).message.split('\n')[0]}`);
+  const dataRoot = memoryBackedDir(ctx);
+  try {
+    // One repetition: the largest scenario, and its figures vary little.
+    for (const peer of ctx.peers) {
+      ctx.log(`many documents: ${PEERS[peer].label}`);
+      try {
+        const run = await manyRun(ctx, peer, 0, dataRoot);
+        runs.push(run);
+        if (!run.converged) failures.push(`many documents ${PEERS[peer].label}: clients did not converge`);
+      } catch (error) {
+        // The report keeps the first line; the log keeps the rest (the failed process's last output).
+        ctx.log(`many documents: ${PEERS[peer].label} failed: ${(error as Error).message}`);
+        failures.push(`many documents ${PEERS[peer].label}: ${(error as Error).message.split('\n')[0]}`);
+      }
     }
+  } finally {
+    if (dataRoot !== ctx.tmpDir) rmSync(dataRoot, { recursive: true, force: true });
   }
   return report(ctx, runs, failures);
 }
 
-async function manyRun(ctx: BenchContext, peer: PeerId, rep: number): Promise<ManyRun> {
+async function manyRun(ctx: BenchContext, peer: PeerId, rep: number, dataRoot: string): Promise<ManyRun> {
   const { docs: steps, settleMs } = ctx.profile.manyDocs;
   const most = Math.max(...steps);
   return withServerAndLoad(
@@ -125,7 +146,7 @@ async function manyRun(ctx: BenchContext, peer: PeerId, rep: number): Promise<Ma
         for (const load of loads.slice(1)) await load.stop();
       }
     },
-    { timeoutMs: RUN_TIMEOUT_MS },
+    { timeoutMs: RUN_TIMEOUT_MS, dataRoot },
   );
 }
 
