@@ -47,7 +47,11 @@ interface ManyRun {
  * reconnecting all at once overflowed the listen queue, so the next step could not connect.
  */
 function memoryBackedDir(ctx: BenchContext): string {
-  return existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'tandem-bench-many-docs-')) : ctx.tmpDir;
+  if (!existsSync('/dev/shm')) return ctx.tmpDir;
+  const dir = mkdtempSync(join('/dev/shm', 'tandem-bench-many-docs-'));
+  // It holds memory until removed: remove it even when the run is interrupted.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export async function manyDocuments(ctx: BenchContext): Promise<ScenarioOutput> {
