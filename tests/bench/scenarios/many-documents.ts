@@ -36,6 +36,8 @@ interface ManyRun {
   /** (RSS after close − baseline) / (RSS with all open − baseline). */
   readonly retained: number;
   readonly converged: boolean;
+  /** What the first load generator that found a difference said (empty when converged). */
+  readonly divergence: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function manyDocuments(ctx: BenchContext): Promise<ScenarioOutput> 
       try {
         const run = await manyRun(ctx, peer, 0, dataRoot);
         runs.push(run);
-        if (!run.converged) failures.push(`many documents ${PEERS[peer].label}: clients did not converge`);
+        if (!run.converged) failures.push(`many documents ${PEERS[peer].label}: clients did not converge (${run.divergence})`);
       } catch (error) {
         // The report keeps the first line; the log keeps the rest (the failed process's last output).
         ctx.log(`many documents: ${PEERS[peer].label} failed: ${(error as Error).message}`);
@@ -145,6 +147,7 @@ async function manyRun(ctx: BenchContext, peer: PeerId, rep: number, dataRoot: s
           perDoc: (top.rss - baseline) / top.docs,
           retained: (afterClose - baseline) / Math.max(1, top.rss - baseline),
           converged: verified.every((v) => v.converged),
+          divergence: verified.find((v) => !v.converged)?.detail ?? '',
         };
       } finally {
         for (const load of loads.slice(1)) await load.stop();
