@@ -32,16 +32,16 @@ let serial = 0;
 
 /**
  * Starts `peer` on the server core and one load generator on the load core, runs `body`, and
- * stops both whatever happens. Each server gets a fresh data directory.
+ * stops both whatever happens. Each server gets a fresh data directory, under `dataRoot` if given.
  */
 export async function withServerAndLoad<T>(
   ctx: BenchContext,
   peer: PeerId,
   body: (server: RunningServer, load: LoadGenerator) => Promise<T>,
-  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { timeoutMs?: number; env?: Record<string, string>; dataRoot?: string } = {},
 ): Promise<T> {
   serial += 1;
-  const dataDir = join(ctx.tmpDir, `${peer}-${serial}`);
+  const dataDir = join(options.dataRoot ?? ctx.tmpDir, `${peer}-${serial}`);
   mkdirSync(dataDir, { recursive: true });
   const timeoutMs = options.timeoutMs ?? 240_000;
   const server = await startServer(peer, {

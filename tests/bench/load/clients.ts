@@ -33,6 +33,19 @@ export interface ClientOptions {
 
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0'];
 
+/**
+ * `ws` as a browser's WebSocket behaves: an error nobody listens for is dropped, not thrown.
+ * HocuspocusProvider's destroy removes its listeners from a socket still connecting and closes
+ * it; `ws` then emits "closed before the connection was established" on the next tick, and
+ * with plain `ws` that error ended the whole load generator (exit code 1).
+ */
+class BrowserLikeWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => {});
+  }
+}
+
 export function openClient(target: DocTarget, options: ClientOptions): SimClient {
   const doc = new Y.Doc();
   const text = doc.getText(TEXT_FIELD);
@@ -43,7 +56,7 @@ export function openClient(target: DocTarget, options: ClientOptions): SimClient
       connect: false,
       params: { ...target.params },
       // ws's WebSocket is what the docs say to pass in Node; its type differs from the DOM one.
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      WebSocketPolyfill: BrowserLikeWebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
       // Retry fast: at 500 connections a few first attempts can meet a full accept queue.
       maxBackoffTime: 500,
@@ -73,7 +86,7 @@ export function openClient(target: DocTarget, options: ClientOptions): SimClient
       if (state) resolveSynced();
     },
     // Passed through to the HocuspocusProviderWebsocket it creates (not in the provider's type).
-    ...({ WebSocketPolyfill: WebSocket } as object),
+    ...({ WebSocketPolyfill: BrowserLikeWebSocket } as object),
   });
   const awareness = provider.awareness;
   if (!awareness) throw new Error('hocuspocus provider without awareness');
