@@ -29,9 +29,22 @@ export async function waitForStatus(page: Page, connection: string, saved?: bool
 export async function caretToEnd(page: Page): Promise<void> {
   await editor(page).click();
   await page.keyboard.press('ControlOrMeta+End');
-  // ProseMirror reads a caret moved by the browser on 'selectionchange', which fires later;
-  // a key typed before it lands at the old position. Two frames let it catch up.
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  // ProseMirror reads a caret moved by the browser on 'selectionchange', which fires later (on a
+  // busy machine, frames later); a key typed before it lands at the old position. So wait until
+  // the editor's own selection is at the end of the last block (TipTap keeps the editor on its
+  // element). No named inner functions here: tsx would wrap them in a helper the page lacks.
+  await page.waitForFunction(
+    () => {
+      const view = (document.querySelector('.tiptap') as unknown as { editor?: { state: { selection: { empty: boolean; $from: any } } } }).editor;
+      if (!view) return false;
+      const { empty, $from } = view.state.selection;
+      if (!empty || $from.parentOffset !== $from.parent.content.size) return false;
+      for (let depth = 0; depth < $from.depth; depth++) if ($from.index(depth) !== $from.node(depth).childCount - 1) return false;
+      return true;
+    },
+    undefined,
+    { polling: 'raf', timeout: 10_000 },
+  );
 }
 
 /** Appends a new paragraph with `text`. */
