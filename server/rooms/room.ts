@@ -23,7 +23,6 @@ import { hasMissingDependencies, type DecodedUpdate } from './dependencies';
 import type { Committer, PendingUpdate } from './committer';
 import type { Peer } from './peer';
 import { Presence, REMOTE_TTL_MS, type PresenceLimits } from './presence';
-import { UpdateScan } from './update-scan';
 
 export interface RoomDeps {
   readonly committer: Committer;
@@ -144,8 +143,6 @@ export class Room {
   private readonly waiting = new Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }>();
   private readyWaiters: Array<() => void> = [];
   private destroyed = false;
-  /** Reads arriving updates for the dependency check; made on the first one. */
-  private scan: UpdateScan | null = null;
   /** Names from presence, looked up once per peer until its presence changes (version authors). */
   private readonly names = new Map<Peer, string | null>();
 
@@ -491,20 +488,15 @@ export class Room {
       metrics.updatesDropped.inc({ reason: 'read-only' });
       return;
     }
-    // What typing sends is read in place; anything else is decoded by Yjs, which refuses garbage
-    // here, cheaply, without touching the document.
-    const scan = (this.scan ??= new UpdateScan());
-    let decoded: DecodedUpdate | null = null;
-    if (!scan.read(update)) {
-      try {
-        decoded = Y.decodeUpdate(update);
-      } catch {
-        metrics.updatesDropped.inc({ reason: 'invalid' });
-        throw new ProtocolError('malformed Yjs update');
-      }
+    let decoded: DecodedUpdate;
+    try {
+      // Garbage is refused here, cheaply, without touching the document.
+      decoded = Y.decodeUpdate(update);
+    } catch {
+      metrics.updatesDropped.inc({ reason: 'invalid' });
+      throw new ProtocolError('malformed Yjs update');
     }
-    const isEmpty = decoded ? decoded.structs.length === 0 && decoded.ds.clients.size === 0 : scan.isEmpty;
-    if (!this.doc && this.storedStateVector && isEmpty) {
+    if (!this.doc && this.storedStateVector && decoded.structs.length === 0 && decoded.ds.clients.size === 0) {
       // An empty update (a client's answer to our step 1 when it has nothing we lack): nothing to
       // build the document for. Everything stored is committed, so the stored state is saved.
       if (peer.wantsSavedAcks) peer.send(encodeSaved(this.storedStateVector));
@@ -515,7 +507,7 @@ export class Room {
       return;
     }
     const doc = this.ensureDoc();
-    if (decoded ? hasMissingDependencies(doc, decoded) : scan.hasMissingDependencies(doc)) return this.wait(peer, update, receivedAt);
+    if (hasMissingDependencies(doc, decoded)) return this.wait(peer, update, receivedAt);
     this.integrateFromPeer(doc, peer, update, receivedAt);
     if (this.waiting.size > 0) this.retryWaiting();
   }
