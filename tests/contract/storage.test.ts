@@ -106,7 +106,7 @@ async function expectFirstReleaseData(storage: Storage): Promise<void> {
   expect((await storage.links.findLink(FIRST_RELEASE.docId, FIRST_RELEASE.keyHash))?.role).toBe('owner');
 }
 
-describe('upgrading an older database', () => {
+describe('upgrading a first-release database', () => {
   it('SQLite: snapshots, logs and links survive the migration', async () => {
     const dataDir = tempDir('tandem-migrate-');
     const old = new Database(path.join(dataDir, 'tandem.sqlite'));
@@ -126,51 +126,6 @@ describe('upgrading an older database', () => {
     const storage = createSqliteStorage({ dataDir });
     try {
       await expectFirstReleaseData(storage);
-    } finally {
-      await storage.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  it('SQLite: a log in the rowid table of schema 3 reads back, and new entries follow every number it ever used', async () => {
-    const dataDir = tempDir('tandem-migrate-');
-    const old = new Database(path.join(dataDir, 'tandem.sqlite'));
-    old.exec(`
-      CREATE TABLE docs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
-      CREATE TABLE links (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, role TEXT NOT NULL, key_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER);
-      CREATE INDEX links_by_doc ON links (doc_id);
-      CREATE INDEX links_by_key_hash ON links (key_hash);
-      CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, data BLOB NOT NULL);
-      CREATE INDEX updates_by_doc ON updates (doc_id, seq);
-      CREATE TABLE snapshots (doc_id TEXT PRIMARY KEY, data BLOB NOT NULL, through_seq INTEGER NOT NULL);
-      CREATE TABLE versions (ord INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, created_at INTEGER NOT NULL, name TEXT, authors TEXT NOT NULL, content BLOB NOT NULL);
-      CREATE INDEX versions_by_doc ON versions (doc_id, created_at, ord);
-      PRAGMA user_version = 3;`);
-    const [folded, plain] = ['folded_doc' as DocId, 'plain_doc' as DocId];
-    const insert = old.prepare('INSERT INTO updates (doc_id, data) VALUES (?, ?)');
-    // Interleaved, as several documents' appends are: seq 1..6, with `folded` compacted through 3.
-    for (const [docId, byte] of [[folded, 1], [plain, 2], [folded, 3], [plain, 4], [folded, 5], [plain, 6]] as const) insert.run(docId, Buffer.from([byte]));
-    old.prepare('INSERT INTO snapshots VALUES (?, ?, 3)').run(folded, Buffer.from([9, 9]));
-    old.prepare('DELETE FROM updates WHERE doc_id = ? AND seq <= 3').run(folded);
-    // The newest entries were deleted too (a removed document): AUTOINCREMENT never reused 7..8.
-    insert.run('removed_doc', Buffer.from([7]));
-    insert.run('removed_doc', Buffer.from([8]));
-    old.prepare("DELETE FROM updates WHERE doc_id = 'removed_doc'").run();
-    old.close();
-
-    const storage = createSqliteStorage({ dataDir });
-    try {
-      const [f, p] = await Promise.all([storage.log.load(folded), storage.log.load(plain)]);
-      expect(f.snapshot && [...f.snapshot]).toEqual([9, 9]);
-      expect(f.updates.map((u) => [...u])).toEqual([[5]]);
-      expect(f.throughSeq).toBe(5);
-      expect(p.snapshot).toBeNull();
-      expect(p.updates.map((u) => [...u])).toEqual([[2], [4], [6]]);
-      expect(p.throughSeq).toBe(6);
-      await storage.log.append([{ docId: plain, update: Uint8Array.from([10]) }]);
-      const appended = await storage.log.load(plain);
-      expect(appended.updates.map((u) => [...u])).toEqual([[2], [4], [6], [10]]);
-      expect(appended.throughSeq).toBe(9);
     } finally {
       await storage.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -20,10 +20,7 @@ export interface SqliteDatabaseOptions {
  * edit a released step: add one. Version 1 is the first release's layout (snapshots inside
  * `docs`); version 2 moves snapshots into their own table so the document log and the link
  * store own separate tables, and indexes links by key hash; version 3 adds the version store's
- * table, apart from the log so compaction never touches it; version 4 stores the log clustered by
- * (document, sequence number) in one B-tree (`WITHOUT ROWID`), so an append writes one tree
- * instead of a table and an index, and a compaction deletes a contiguous range; sequence numbers
- * no longer come from AUTOINCREMENT but from `update_sequence`, which continues where it stopped.
+ table, apart from the log so compaction never touches it.
  */
 const MIGRATIONS: readonly ((db: SqliteDatabase) => void)[] = [
   (db) =>
@@ -75,24 +72,6 @@ const MIGRATIONS: readonly ((db: SqliteDatabase) => void)[] = [
         content BLOB NOT NULL
       );
       CREATE INDEX versions_by_doc ON versions (doc_id, created_at, ord);
-    `),
-  (db) =>
-    db.exec(`
-      CREATE TABLE log (
-        doc_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        data BLOB NOT NULL,
-        PRIMARY KEY (doc_id, seq)
-      ) WITHOUT ROWID;
-      INSERT INTO log (doc_id, seq, data) SELECT doc_id, seq, data FROM updates;
-      CREATE TABLE update_sequence (next_seq INTEGER NOT NULL);
-      INSERT INTO update_sequence (next_seq) SELECT 1 + max(
-        coalesce((SELECT max(seq) FROM updates), 0),
-        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'updates'), 0),
-        coalesce((SELECT max(through_seq) FROM snapshots), 0)
-      );
-      DROP TABLE updates;
-      ALTER TABLE log RENAME TO updates;
     `),
 ];
 

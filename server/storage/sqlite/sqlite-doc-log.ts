@@ -71,7 +71,7 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
   const insertRows = (rows: number) => {
     let statement = inserts.get(rows);
     if (!statement) {
-      statement = db.prepare<unknown[]>(`${INSERT_VERB} INTO updates (doc_id, seq, data) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`);
+      statement = db.prepare<unknown[]>(`${INSERT_VERB} INTO updates (doc_id, data) VALUES ${Array(rows).fill('(?, ?)').join(', ')}`);
       inserts.set(rows, statement);
     }
     return statement;
@@ -85,12 +85,8 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
      ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq
      WHERE snapshots.through_seq < excluded.through_seq`,
   );
-  const readNextSeq = db.prepare<[], number>('SELECT next_seq FROM update_sequence').pluck();
-  const writeNextSeq = db.prepare<[number]>('UPDATE update_sequence SET next_seq = ?');
-  // The first `rows` entries through `throughSeq`: one contiguous range of the log's B-tree.
-  const deleteLogPageThrough = db.prepare<[string, string, number, number, number]>(
-    `DELETE FROM updates WHERE doc_id = ? AND seq <= coalesce(
-       (SELECT seq FROM updates WHERE doc_id = ? AND seq <= ? ORDER BY seq LIMIT 1 OFFSET ?), ?)`,
+  const deleteLogPageThrough = db.prepare<[string, number, number]>(
+    'DELETE FROM updates WHERE seq IN (SELECT seq FROM updates WHERE doc_id = ? AND seq <= ? ORDER BY seq LIMIT ?)',
   );
   const selectSnapshotSeq = db.prepare<[string], { through_seq: number }>('SELECT through_seq FROM snapshots WHERE doc_id = ?');
   const tailEntry = db.prepare<[string, number, number], { seq: number }>(
@@ -99,26 +95,23 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
   const deleteLog = db.prepare<[string]>('DELETE FROM updates WHERE doc_id = ?');
   const deleteSnapshot = db.prepare<[string]>('DELETE FROM snapshots WHERE doc_id = ?');
 
-  // Entries get increasing sequence numbers in their order (rule D3's order), shared by every
-  // document. IMMEDIATE: the counter is read and written in one write transaction.
+  // The rows of one VALUES list get increasing sequence numbers in their order (rule D3's order).
   const appendTx = db.transaction((entries: readonly UpdateEntry[]) => {
-    let seq = readNextSeq.get()!;
-    const params: Array<string | number | Uint8Array> = [];
+    const params: Array<string | Uint8Array> = [];
     for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
       const end = Math.min(start + ROWS_PER_INSERT, entries.length);
       params.length = 0;
-      for (let i = start; i < end; i++) params.push(entries[i]!.docId, seq++, entries[i]!.update);
+      for (let i = start; i < end; i++) params.push(entries[i]!.docId, entries[i]!.update);
       insertRows(end - start).run(params);
     }
-    writeNextSeq.run(seq);
-  }).immediate;
+  });
   // The snapshot's sequence number is what makes a compaction visible: a load reads only entries
   // past it. So the entries it covers are swept away afterwards, a slice at a time, rather than
   // 260k at once in one transaction that holds every other document up.
   const compactTx = db.transaction((docId: DocId, snapshot: Uint8Array, throughSeq: number): boolean => {
     return upsertSnapshot.run(docId, snapshot, throughSeq).changes > 0;
   });
-  const sweeper = new DeadEntrySweeper((docId, throughSeq, rows) => (db.open ? deleteLogPageThrough.run(docId, docId, throughSeq, rows - 1, throughSeq).changes : 0));
+  const sweeper = new DeadEntrySweeper((docId, throughSeq, rows) => (db.open ? deleteLogPageThrough.run(docId, throughSeq, rows).changes : 0));
   const compact = async (docId: DocId, snapshot: Uint8Array, throughSeq: number): Promise<boolean> => {
     if (!compactTx(docId, snapshot, throughSeq)) return false;
     sweeper.sweep(docId, throughSeq);
