@@ -11,7 +11,7 @@ import type { DocId } from '../../lib/doc-id';
 import type { DocLog, StoredDoc } from '../storage/doc-log';
 import { buildDoc } from './build-doc';
 import type { FoldRequest, FoldResponse, FoldResult } from './fold-messages';
-import { packFoldRequest } from './fold-messages';
+import { packFoldRequest, transferableCopy } from './fold-messages';
 
 /** Logs at least this long (entries after the snapshot) are folded in the worker. */
 export const MIN_UPDATES_TO_FOLD = 2_000;
@@ -110,9 +110,7 @@ export class DocFolder {
   /** The state vector of a stored snapshot, read from its bytes: in the worker when it is big. */
   async readStateVector(snapshot: Uint8Array): Promise<Uint8Array> {
     if (this.options.foldElsewhere || snapshot.length < MIN_SNAPSHOT_BYTES_TO_READ_ELSEWHERE) return Y.encodeStateVectorFromUpdate(snapshot);
-    // A copy of its own to transfer: `new Uint8Array(bytes)` copies, where a Buffer's `slice()`
-    // (SQLite hands blobs out as Buffers) would alias the room's bytes and detach them.
-    const copy = new Uint8Array(snapshot);
+    const copy = transferableCopy(snapshot);
     const response = await this.request({ id: 0, kind: 'state-vector', snapshot: copy }, [copy.buffer as ArrayBuffer]);
     return response.stateVector;
   }

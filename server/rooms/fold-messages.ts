@@ -41,6 +41,15 @@ export type FoldResponse =
   | { readonly id: number; readonly ok: true; readonly stateVector: Uint8Array; readonly snapshot?: undefined }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
+/**
+ * Bytes of their own, to transfer to the worker (which detaches them here). A copy, never
+ * `slice()`: SQLite hands blobs out as Buffers, whose `slice()` shares memory, so transferring it
+ * would detach the caller's bytes (a room's stored snapshot) as well.
+ */
+export function transferableCopy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 /** The request for `stored`, and the buffers to transfer with it. */
 export function packFoldRequest(id: number, stored: StoredDoc): { request: FoldRequest; transfer: ArrayBuffer[] } {
   // One allocation of the exact size (lib0's growing encoder copied 260k updates several times).
@@ -55,8 +64,7 @@ export function packFoldRequest(id: number, stored: StoredDoc): { request: FoldR
     packedUpdates.set(update, offset + 4);
     offset += 4 + update.length;
   }
-  // Copied, not `slice()`d: a Buffer's slice aliases, and the transfer would detach the caller's bytes.
-  const snapshot = stored.snapshot ? new Uint8Array(stored.snapshot) : null;
+  const snapshot = stored.snapshot ? transferableCopy(stored.snapshot) : null;
   const transfer = [packedUpdates.buffer as ArrayBuffer];
   if (snapshot) transfer.push(snapshot.buffer as ArrayBuffer);
   return { request: { id, kind: 'fold', snapshot, packedUpdates, throughSeq: stored.throughSeq }, transfer };

@@ -35,9 +35,9 @@ export async function caretToEnd(page: Page): Promise<void> {
   // element). No named inner functions here: tsx would wrap them in a helper the page lacks.
   await page.waitForFunction(
     () => {
-      const view = (document.querySelector('.tiptap') as unknown as { editor?: { state: { selection: { empty: boolean; $from: any } } } }).editor;
-      if (!view) return false;
-      const { empty, $from } = view.state.selection;
+      const tiptap = (document.querySelector('.tiptap') as unknown as { editor?: { state: { selection: { empty: boolean; $from: any } } } }).editor;
+      if (!tiptap) return false;
+      const { empty, $from } = tiptap.state.selection;
       if (!empty || $from.parentOffset !== $from.parent.content.size) return false;
       for (let depth = 0; depth < $from.depth; depth++) if ($from.index(depth) !== $from.node(depth).childCount - 1) return false;
       return true;

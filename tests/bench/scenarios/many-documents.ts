@@ -169,7 +169,8 @@ function report(ctx: BenchContext, runs: readonly ManyRun[], failures: readonly 
   const { docs: steps, settleMs, closeWaitMs } = ctx.profile.manyDocs;
   const most = Math.max(...steps);
   const of = (peer: PeerId) => runs.filter((r) => r.peer === peer);
-  const perDoc = (peer: PeerId) => spread(of(peer).map((r) => r.perDoc)).median;
+  // A run that lost deliveries is listed as failed and left out of the figures.
+  const perDoc = (peer: PeerId) => spread(of(peer).filter((r) => r.converged).map((r) => r.perDoc)).median;
   const rows = ctx.peers.map((peer) => {
     const run = of(peer)[0];
     if (!run) return [PEERS[peer].label, 'failed', '', '', '', ''];
@@ -183,7 +184,7 @@ function report(ctx: BenchContext, runs: readonly ManyRun[], failures: readonly 
     ];
   });
   const targets: TargetResult[] = [];
-  const ours = of('tandem')[0];
+  const ours = of('tandem').find((r) => r.converged);
   if (ctx.peers.includes('hocuspocus')) {
     const theirs = perDoc('hocuspocus');
     targets.push({
@@ -198,7 +199,7 @@ function report(ctx: BenchContext, runs: readonly ManyRun[], failures: readonly 
   targets.push({
     scenario: `many documents, ${most.toLocaleString('en-US')} × 2 clients`,
     target: 'memory returns after close',
-    ours: ours ? `${bytes(ours.afterClose - ours.baseline)} above baseline` : 'did not run',
+    ours: ours ? `${bytes(ours.afterClose - ours.baseline)} above baseline` : 'no run converged',
     reference: ours ? `≤ ${RETURNED_AT_MOST * 100} % of the ${bytes(ours.steps.at(-1)!.rss - ours.baseline)} growth` : '',
     ratio: ours ? `${num(ours.retained * 100, 2)} %` : '',
     met: ours ? ours.retained <= RETURNED_AT_MOST : null,
