@@ -4,8 +4,7 @@ import { Extension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import { Placeholder } from '@tiptap/extensions';
-import { EditorContent, useEditor } from '@tiptap/react';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
 import type { PlacedThread } from '../../lib/comments/comment-doc';
@@ -17,6 +16,7 @@ import { commentHighlights } from '../_lib/comment-highlights';
 import type { Identity } from '../_lib/identity';
 import { KeepStoredMarks } from '../_lib/keep-stored-marks';
 import { useCommentHighlights } from '../_lib/use-comment-highlights';
+import { useMountedEditor } from '../_lib/use-mounted-editor';
 import type { CommentDraft } from './comments-panel';
 import { EditorToolbar } from './editor-toolbar';
 import { SelectionCommentButton } from './selection-comment-button';
@@ -65,9 +65,8 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
   const activateRef = useRef(comments.onActivate);
   activateRef.current = comments.onActivate;
 
-  const editor = useEditor(
-    {
-      immediatelyRender: false,
+  const { editor, mountRef } = useMountedEditor(
+    () => ({
       editable,
       extensions: [
         // The schema comes from one definition shared with the server's renderers and parsers.
@@ -87,13 +86,10 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
           spellcheck: 'true',
         },
       },
-    },
-    [ydoc, provider],
+    }),
+    // A role is fixed for the page; should it change, the editor is rebuilt for it.
+    [ydoc, provider, editable],
   );
-
-  useEffect(() => {
-    editor?.setEditable(editable);
-  }, [editor, editable]);
 
   useCommentHighlights(editor, comments.threads, comments.index, comments.activeId);
 
@@ -102,7 +98,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
       {editable && editor ? <EditorToolbar editor={editor} linkRequest={linkRequest} /> : null}
       <main id="main" className="page page-with-comments">
         <article className="paper">
-          <EditorContent editor={editor} className="editor" />
+          <div ref={mountRef} className="editor" />
           {editor && comments.onStart ? <SelectionCommentButton editor={editor} onStart={comments.onStart} /> : null}
         </article>
         {comments.margin}
