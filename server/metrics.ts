@@ -86,7 +86,7 @@ export function createMetrics() {
     }),
     roomRebuilds: new Counter({
       name: 'tandem_document_rebuilds_total',
-      help: 'Loaded documents rebuilt from storage because an update failed to integrate',
+      help: 'Loaded documents rebuilt from storage because an update failed to integrate or handling a frame failed',
       registers,
     }),
     badStoredEntries: new Counter({

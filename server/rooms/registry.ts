@@ -320,6 +320,7 @@ export class RoomRegistry {
       room.receiveBus(message, from);
     } catch (error) {
       this.options.logger.error({ docId: room.docId, err: error, kind: message.kind }, 'handling a bus message failed');
+      room.recover('handling a bus message failed');
     }
   }
 

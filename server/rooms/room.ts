@@ -55,6 +55,8 @@ const EMPTY_UPDATE = new Uint8Array([0, 0]);
 export const MAX_WAITING_BYTES_PER_PEER = 4 * 1024 * 1024;
 const FIRST_RELOAD_RETRY_MS = 100;
 const MAX_RELOAD_RETRY_MS = 5_000;
+/** A room rebuilds itself after an unexpected error at most this often (rule D13). */
+export const MIN_MS_BETWEEN_RECOVERIES = 10_000;
 
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
@@ -143,6 +145,8 @@ export class Room {
   private readonly waiting = new Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }>();
   private readyWaiters: Array<() => void> = [];
   private destroyed = false;
+  /** When `recover` last started a rebuild (scheduler time), or null. */
+  private lastRecoveryAt: number | null = null;
   /** Names from presence, looked up once per peer until its presence changes (version authors). */
   private readonly names = new Map<Peer, string | null>();
 
@@ -168,7 +172,10 @@ export class Room {
 
   join(peer: Peer): void {
     this.peers.add(peer);
-    if (this.doc && !this.rebuilding) {
+    if (this.rebuilding) {
+      // The rebuild sends it the rebuilt document's state vector (what is held may be at fault).
+      this.awaitingStep1.add(peer);
+    } else if (this.doc) {
       peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     } else if (this.storedStateVector) {
       peer.send(encodeSyncStep1(this.storedStateVector));
@@ -371,6 +378,37 @@ export class Room {
 
   closeAll(code: number, reason: string): void {
     for (const peer of [...this.peers]) peer.close(code, reason);
+  }
+
+  /**
+   * Handling a frame of `peer` threw. Bad input (a ProtocolError) closes that connection with
+   * 4400 and nothing more (W4); anything else closes it with 1011 and the room recovers.
+   */
+  frameFailed(peer: Peer, error: unknown): void {
+    if (error instanceof ProtocolError) {
+      this.deps.logger.info({ docId: this.docId, reason: error.message }, 'closing a connection that sent a bad frame');
+      return peer.close(CloseCode.BadRequest, error.message);
+    }
+    this.deps.logger.error({ docId: this.docId, err: error }, 'failed to handle a frame');
+    peer.close(CloseCode.InternalError, 'internal error');
+    this.recover('failed to handle a frame');
+  }
+
+  /**
+   * An error nobody expected escaped while handling a frame or a bus message (rule D13). The
+   * fault may be in what this room holds rather than in the frame (a detached snapshot once made
+   * every later reader fail the same way, for as long as the room stayed loaded), so the room
+   * rebuilds its document from storage, as after an update that threw (D5). Storage holds
+   * everything committed and the updates in flight are applied again, so nothing is lost. At
+   * most once every MIN_MS_BETWEEN_RECOVERIES, so a frame that fails on its own cannot make the
+   * server reload a document over and over.
+   */
+  recover(reason: string): void {
+    const now = this.deps.scheduler.now();
+    if (this.destroyed || this.rebuilding) return;
+    if (this.lastRecoveryAt !== null && now - this.lastRecoveryAt < MIN_MS_BETWEEN_RECOVERIES) return;
+    this.lastRecoveryAt = now;
+    this.startRebuild(reason);
   }
 
   /** Frees the document; the registry calls this when it unloads the room. */
@@ -592,7 +630,7 @@ export class Room {
           }
         } catch (error) {
           this.waiting.delete(peer);
-          peer.close(CloseCode.BadRequest, error instanceof ProtocolError ? error.message : 'internal error');
+          this.frameFailed(peer, error);
           return;
         }
       }
@@ -710,8 +748,7 @@ export class Room {
         try {
           this.receive(item.peer, item.frame, item.receivedAt);
         } catch (error) {
-          if (error instanceof ProtocolError) item.peer.close(CloseCode.BadRequest, error.message);
-          else item.peer.close(CloseCode.InternalError, 'internal error');
+          this.frameFailed(item.peer, error);
         }
         return;
       case 'bus':

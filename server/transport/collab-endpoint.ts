@@ -114,13 +114,7 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
         if (!isBinary) throw new ProtocolError('text frames are not part of the protocol');
         room.receive(connection, decodeClientFrame(bytes), performance.now());
       } catch (error) {
-        if (error instanceof ProtocolError) {
-          logger.info({ docId: room.docId, reason: error.message }, 'closing a connection that sent a bad frame');
-          connection.close(CloseCode.BadRequest, error.message);
-        } else {
-          logger.error({ docId: room.docId, err: error }, 'failed to handle a frame');
-          connection.close(CloseCode.InternalError, 'internal error');
-        }
+        room.frameFailed(connection, error);
       }
     });
     ws.on('close', () => {

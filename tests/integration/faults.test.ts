@@ -5,12 +5,14 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { CloseCode, Paths } from '../../lib/protocol';
 import { createRedisBus } from '../../server/bus/redis-bus';
 import { createPostgresStorage } from '../../server/storage/postgres-storage';
 import { createSqliteStorage } from '../../server/storage/sqlite-storage';
 import type { Storage } from '../../server/storage/storage';
 import { metric } from '../helpers/metrics';
+import { frame } from '../helpers/frames';
 import { RawSocket } from '../helpers/raw-socket';
 import { connectClient, createDoc, createLink, startServer, tempDir, type Client, type RunningServer } from '../helpers/tandem';
 import { OwnPostgres } from '../helpers/own-postgres';
@@ -57,6 +59,88 @@ function storageWithSlowLoads(dataDir: string) {
   };
   return { storage: slowed, gate };
 }
+
+/**
+ * Real SQLite storage whose next load, once armed, hands the room a snapshot (of exactly what is
+ * stored) that throws when anything copies its bytes out. It stands for any bug that leaves a
+ * room's own state unusable: a snapshot detached by a transfer to the fold worker once made every
+ * new reader fail this way for as long as the room stayed loaded. Later loads are sound.
+ */
+function storageWithOneFaultyLoad(dataDir: string) {
+  const storage = createSqliteStorage({ dataDir });
+  const fault = { armed: false };
+  const faulty: Storage = {
+    ...storage,
+    log: {
+      ...storage.log,
+      async load(docId) {
+        const stored = await storage.log.load(docId);
+        if (!fault.armed) return stored;
+        fault.armed = false;
+        const doc = new Y.Doc();
+        if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+        for (const update of stored.updates) Y.applyUpdate(doc, update);
+        const snapshot = Y.encodeStateAsUpdate(doc);
+        doc.destroy();
+        Object.defineProperty(snapshot, 'subarray', {
+          value: () => {
+            throw new Error('injected fault: this snapshot cannot be read');
+          },
+        });
+        return { snapshot, updates: [], throughSeq: stored.throughSeq };
+      },
+    },
+  };
+  return { storage: faulty, fault };
+}
+
+describe('recovery from an unexpected error (rule D13)', () => {
+  it('a room whose own state fails every new reader is rebuilt from storage after the first failure; later readers are served', async () => {
+    const { storage, fault } = storageWithOneFaultyLoad(tempDir());
+    const server = await startServer({ overrides: { storage } });
+    servers.push(server);
+    const { id, ownerKey } = await createDoc(server.url);
+    const writer = open(server, id, ownerKey);
+    const witness = open(server, id, ownerKey);
+    await waitFor(() => writer.provider.synced && witness.provider.synced, 'both to sync');
+    writer.text.insert(0, 'kept safe in storage');
+    const typed = Y.encodeStateAsUpdate(writer.doc);
+    // Relayed only once committed (D1).
+    await waitFor(() => witness.text.toString() === 'kept safe in storage', 'the edit to be committed');
+    writer.destroy();
+    witness.destroy();
+    await waitForAsync(async () => (await metric(server.url, 'tandem_documents_loaded')) === 0, 'the document to unload');
+
+    fault.armed = true;
+    // Someone who already has the text keeps the room loaded: they are served the difference
+    // (nothing), which never copies the faulty bytes.
+    const holder = connectClient(server.wsUrl, id, ownerKey);
+    clients.push(holder);
+    Y.applyUpdate(holder.doc, typed);
+    const holderCloses: number[] = [];
+    holder.provider.on('connection-close', (event: CloseEvent | null) => holderCloses.push(event?.code ?? 0));
+    await waitFor(() => holder.provider.synced, 'the holder to sync');
+    expect(fault.armed).toBe(false);
+
+    // A new reader asks for everything: copying the snapshot into its answer throws.
+    const rebuildsBefore = await metric(server.url, 'tandem_document_rebuilds_total');
+    const first = new RawSocket(`${server.wsUrl}/${id}?key=${ownerKey}`);
+    await first.opened;
+    first.send(frame(0, 0, Y.encodeStateVector(new Y.Doc())));
+    const closed = await first.closed;
+    expect(closed.code).toBe(CloseCode.InternalError);
+    await waitForAsync(async () => (await metric(server.url, 'tandem_document_rebuilds_total')) === rebuildsBefore + 1, 'the room to rebuild itself');
+
+    // Every reader after it is served from the rebuilt document, and the holder never noticed.
+    const later = open(server, id, ownerKey);
+    const laterCloses: number[] = [];
+    later.provider.on('connection-close', (event: CloseEvent | null) => laterCloses.push(event?.code ?? 0));
+    await waitFor(() => later.text.toString() === 'kept safe in storage', 'a later reader to get the text', 10_000);
+    expect(laterCloses).toEqual([]);
+    expect(holderCloses).toEqual([]);
+    expect(await metric(server.url, 'tandem_documents_loaded')).toBe(1);
+  }, 30_000);
+});
 
 describe('access races (rule A5)', () => {
   it('a link revoked while its connection waits for the document to load is closed with 4403, not served', async () => {
