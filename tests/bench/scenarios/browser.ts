@@ -250,11 +250,25 @@ async function fillDoc(port: number, doc: { id: string; ownerKey: string }, text
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
     });
-    const deadline = Date.now() + 30_000;
-    while (check.getXmlFragment('default').length < fragment.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const seenAll = () => check.getXmlFragment('default').length >= fragment.length;
+        const timer = setTimeout(() => {
+          check.off('update', onUpdate);
+          reject(new Error('the filled document did not reach a second client within 30 s'));
+        }, 30_000);
+        const onUpdate = () => {
+          if (!seenAll()) return;
+          clearTimeout(timer);
+          check.off('update', onUpdate);
+          resolve();
+        };
+        check.on('update', onUpdate);
+        onUpdate();
+      });
+    } finally {
+      checker.destroy();
     }
-    checker.destroy();
   } finally {
     provider.destroy();
   }
