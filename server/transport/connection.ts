@@ -74,15 +74,18 @@ export class Connection implements Peer, Flushable {
     // its socket; without one (never, while open), its own send does the same work. Its sender
     // is left with control frames only (pings, close), which are written at once, never queued,
     // with compression off: so nothing it writes can overtake or split these.
+    // A lone frame (the usual case: one edit per turn) is written as it is: corking it would
+    // send it through the stream's vectored-write path for nothing.
     const socket = (ws as unknown as { _socket?: Socket })._socket;
-    socket?.cork();
+    const cork = socket !== undefined && frames.length > 1;
+    if (cork) socket.cork();
     let bytes = 0;
     for (const frame of frames) {
       if (socket) socket.write(wireFrame(frame));
       else ws.send(frame, { binary: true });
       bytes += frame.length;
     }
-    socket?.uncork();
+    if (cork) socket.uncork();
     metrics.socketWrites.inc();
     metrics.framesSent.inc(frames.length);
     metrics.bytesSent.inc(bytes);
