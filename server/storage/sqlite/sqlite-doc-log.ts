@@ -10,6 +10,13 @@ const LOAD_PAGE_ROWS = 5_000;
  * (binding, stepping, resetting, crossing into C++) as on the row; 64 rows share one.
  */
 const ROWS_PER_INSERT = 64;
+/**
+ * `OR ROLLBACK`: a failing row rolls back the whole append, which fails as a whole anyway. With
+ * the default `OR ABORT` SQLite must be able to undo one multi-row statement alone, so it copied
+ * every page each statement touched to a statement journal, a temporary file: over half of an
+ * append's CPU time (two system calls per page) went there.
+ */
+const INSERT_VERB = 'INSERT OR ROLLBACK';
 /** Dead entries (covered by a snapshot) deleted per statement at first; adapted to SWEEP_SLICE_MS. */
 const FIRST_SWEEP_ROWS = 256;
 const SWEEP_SLICE_MS = 1;
@@ -64,7 +71,7 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
   const insertRows = (rows: number) => {
     let statement = inserts.get(rows);
     if (!statement) {
-      statement = db.prepare<unknown[]>(`INSERT INTO updates (doc_id, data) VALUES ${Array(rows).fill('(?, ?)').join(', ')}`);
+      statement = db.prepare<unknown[]>(`${INSERT_VERB} INTO updates (doc_id, data) VALUES ${Array(rows).fill('(?, ?)').join(', ')}`);
       inserts.set(rows, statement);
     }
     return statement;
