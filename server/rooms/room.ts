@@ -56,7 +56,7 @@ export const MAX_WAITING_BYTES_PER_PEER = 4 * 1024 * 1024;
 const FIRST_RELOAD_RETRY_MS = 100;
 const MAX_RELOAD_RETRY_MS = 5_000;
 /** A room rebuilds itself after an unexpected error at most this often (rule D13). */
-export const MIN_MS_BETWEEN_RECOVERIES = 10_000;
+const MIN_MS_BETWEEN_RECOVERIES = 10_000;
 
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
