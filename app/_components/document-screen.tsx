@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import type { Role } from '../../lib/roles';
-import { ApiError, fetchAccess } from '../_lib/api';
+import { ApiError } from '../_lib/api';
+import { checkAccess } from '../_lib/early-access';
 import { docIdFromPath, readKeyFromHash } from '../_lib/key-fragment';
 import { findRecentDoc, rememberDoc } from '../_lib/recent-docs';
 import { refusalFromStatus, type Refusal } from '../_lib/refusal';
@@ -12,7 +13,7 @@ import { RefusalScreen } from './refusal-screen';
 type Phase =
   | { readonly kind: 'checking' }
   | { readonly kind: 'refused'; readonly refusal: Refusal }
-  | { readonly kind: 'ready'; readonly docId: string; readonly key: string; readonly role: Role };
+  | { readonly kind: 'ready'; readonly docId: string; readonly key: string; readonly role: Role; readonly openedBefore: boolean };
 
 const RANK: Record<Role, number> = { view: 0, comment: 1, edit: 2, owner: 3 };
 
@@ -35,7 +36,7 @@ export function DocumentScreen({ docId: routeDocId }: { docId: string }) {
       return;
     }
     try {
-      const { role } = await fetchAccess(docId, key);
+      const { role } = await checkAccess(docId, key);
       // Opening a lesser link must not make this browser forget a better key it already holds.
       const keep = stored && stored.key !== key && RANK[stored.role] > RANK[role];
       rememberDoc(docId, keep ? { lastOpened: Date.now() } : { key, role, lastOpened: Date.now() });
@@ -43,7 +44,7 @@ export function DocumentScreen({ docId: routeDocId }: { docId: string }) {
         // The owner key is remembered; keep it out of the address bar so it is not shared by accident.
         history.replaceState(history.state, '', location.pathname + location.search);
       }
-      setPhase({ kind: 'ready', docId, key, role });
+      setPhase({ kind: 'ready', docId, key, role, openedBefore: stored !== undefined });
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 0;
       if (status === 401 || status === 403 || status === 404 || status === 400) {
@@ -54,7 +55,7 @@ export function DocumentScreen({ docId: routeDocId }: { docId: string }) {
       // reports a refusal itself once it can connect.
       if (stored && stored.key === key) {
         rememberDoc(docId, { lastOpened: Date.now() });
-        setPhase({ kind: 'ready', docId, key, role: stored.role });
+        setPhase({ kind: 'ready', docId, key, role: stored.role, openedBefore: true });
       } else {
         setPhase({ kind: 'refused', refusal: { kind: 'offline-unknown' } });
       }
@@ -87,6 +88,6 @@ export function DocumentScreen({ docId: routeDocId }: { docId: string }) {
     case 'refused':
       return <RefusalScreen refusal={phase.refusal} onRetry={() => void resolve()} />;
     case 'ready':
-      return <DocumentWorkspace key={`${phase.docId}:${phase.key}`} docId={phase.docId} docKey={phase.key} role={phase.role} />;
+      return <DocumentWorkspace key={`${phase.docId}:${phase.key}`} docId={phase.docId} docKey={phase.key} role={phase.role} openedBefore={phase.openedBefore} />;
   }
 }
