@@ -31,9 +31,9 @@ const alwaysSaved = () => Promise.resolve(true);
  * parts of the session that change its layout; the save status, which changes with every
  * keystroke, is read by the badge alone.
  */
-export function DocumentWorkspace({ docId, docKey, role }: { docId: string; docKey: string; role: Role }) {
+export function DocumentWorkspace({ docId, docKey, role, openedBefore }: { docId: string; docKey: string; role: Role; openedBefore: boolean }) {
   const [identity, setIdentity] = useState<Identity>(loadIdentity);
-  const store = useCollabSession(docId, docKey, identity);
+  const store = useCollabSession(docId, docKey, identity, openedBefore);
   const session = useSessionValue(store, selectSession);
   const refusal = useSessionValue(store, selectRefusal);
   const localLoaded = useSessionValue(store, selectLocalLoaded);

@@ -67,10 +67,17 @@ export class DocumentSession {
   private identity: Identity;
   private provider: WebsocketProvider | null = null;
 
+  /**
+   * `localCopyFirst`: whether this browser may hold a copy of the document (it opened it
+   * before). The copy is then loaded before connecting, so the sync asks the server only for
+   * what the copy lacks. A document never opened here has no copy to wait for: it connects at
+   * once, while IndexedDB opens (creating its store can take a few hundred milliseconds).
+   */
   constructor(
     readonly docId: string,
     readonly key: string,
     identity: Identity,
+    private readonly localCopyFirst = true,
   ) {
     this.identity = identity;
   }
@@ -200,6 +207,8 @@ export class DocumentSession {
       publish();
     }
     const timer = setTimeout(start, LOCAL_LOAD_TIMEOUT_MS);
+    // Should a copy turn up after all, it is merged and sent like any offline change.
+    if (!this.localCopyFirst) start();
     local.whenSynced.then(() => {
       // The rescued changes are in IndexedDB's queue now, with everything else.
       if (rescued) clearRescue(docId);

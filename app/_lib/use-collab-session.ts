@@ -10,9 +10,9 @@ import type { Identity } from './identity';
 export type { CollabSession, DocumentSession, SessionSnapshot, SessionStatus } from './document-session';
 
 /** Opens the document for as long as the component is mounted; returns its store. */
-export function useCollabSession(docId: string, key: string, identity: Identity): DocumentSession {
+export function useCollabSession(docId: string, key: string, identity: Identity, localCopyFirst: boolean): DocumentSession {
   // The identity only changes presence; a new document or key is a new session.
-  const store = useMemo(() => new DocumentSession(docId, key, identity), [docId, key]);
+  const store = useMemo(() => new DocumentSession(docId, key, identity, localCopyFirst), [docId, key]);
   useEffect(() => store.open(), [store]);
   useEffect(() => store.setIdentity(identity), [store, identity]);
   return store;
