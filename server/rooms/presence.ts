@@ -261,9 +261,11 @@ export class Presence {
     return usage;
   }
 
-  private readonly remoteOwners = new Map<string, RemoteInstance>();
+  /** Created on the first entry from another instance: a server running alone never needs it. */
+  private remoteOwners: Map<string, RemoteInstance> | null = null;
 
   private remoteOwner(instance: string): RemoteInstance {
+    this.remoteOwners ??= new Map();
     let owner = this.remoteOwners.get(instance);
     if (!owner) this.remoteOwners.set(instance, (owner = new RemoteInstance(instance)));
     return owner;

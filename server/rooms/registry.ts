@@ -15,7 +15,7 @@ import { DocFolder, type FoldedDoc } from './doc-folder';
 import { MemoryReclaimer } from './memory-reclaimer';
 import type { Peer } from './peer';
 import { DEFAULT_PRESENCE_LIMITS, type PresenceLimits } from './presence';
-import { Room } from './room';
+import { Room, type RoomDeps } from './room';
 
 export interface RegistryOptions {
   readonly log: DocLog;
@@ -92,6 +92,8 @@ export class RoomRegistry {
   /** Builds long logs in a worker thread, so a big document never stalls the others. */
   private readonly folder: DocFolder;
   private readonly reclaimer: MemoryReclaimer;
+  /** One for every room (they name their document when they call back), not a set of closures each. */
+  private readonly roomDeps: RoomDeps;
   private closed = false;
 
   constructor(private readonly options: RegistryOptions) {
@@ -128,6 +130,20 @@ export class RoomRegistry {
       folder: this.folder,
       onSettled: (docId) => this.maybeUnload(docId),
     });
+    this.roomDeps = {
+      committer: this.committer,
+      bus: options.bus,
+      logger: options.logger,
+      metrics: options.metrics,
+      scheduler: options.scheduler,
+      presenceLimits: options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
+      maxHeldBytes: options.maxHeldBytes ?? 8 * 1024 * 1024,
+      beforeNextFlush: options.beforeNextFlush,
+      readStateVector: (snapshot) => this.folder.readStateVector(snapshot),
+      reload: async (docId) => (await this.loadFolded(docId)).stored,
+      onBuilt: (docId, doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
+      onSettled: (docId) => this.maybeUnload(docId),
+    };
   }
 
   /** Loads the room (once) and adds the peer; if the peer went away meanwhile, returns null. */
@@ -287,20 +303,7 @@ export class RoomRegistry {
     }
     const { stored, stateVector, folded } = loaded;
     metrics.documentLoads.inc();
-    const created: Room = new Room(docId, stored, stateVector, {
-      committer: this.committer,
-      bus,
-      logger,
-      metrics,
-      scheduler: this.options.scheduler,
-      presenceLimits: this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS,
-      maxHeldBytes: this.options.maxHeldBytes ?? 8 * 1024 * 1024,
-      beforeNextFlush: this.options.beforeNextFlush,
-      readStateVector: (snapshot) => this.folder.readStateVector(snapshot),
-      reload: async () => (await this.loadFolded(docId)).stored,
-      onBuilt: (doc, throughSeq) => this.compactor.built(docId, doc, throughSeq),
-      onSettled: () => this.maybeUnload(docId),
-    });
+    const created: Room = new Room(docId, stored, stateVector, this.roomDeps);
     room = created;
     this.rooms.set(docId, created);
     this.unsubscribes.set(docId, unsubscribe);

@@ -38,11 +38,11 @@ export interface RoomDeps {
   /** The state vector of a stored snapshot, read from its bytes (rejects if they do not decode). */
   readonly readStateVector: (snapshot: Uint8Array) => Promise<Uint8Array>;
   /** Reads the document from storage again (to rebuild it after an update failed to integrate). */
-  readonly reload: () => Promise<StoredDoc>;
+  readonly reload: (docId: DocId) => Promise<StoredDoc>;
   /** Called once the Y.Doc has been built from storage alone, with the log position it reflects. */
-  readonly onBuilt: (doc: Y.Doc, throughSeq: number) => void;
+  readonly onBuilt: (docId: DocId, doc: Y.Doc, throughSeq: number) => void;
   /** Called when a rebuild has finished, after which the room may be idle. */
-  readonly onSettled: () => void;
+  readonly onSettled: (docId: DocId) => void;
 }
 
 /** A log tail up to this long is sent as it is stored to a client that has nothing yet. */
@@ -127,14 +127,17 @@ export class Room {
   /** The state vector of `stored` while it has no log tail (from the fold, or read from the snapshot). */
   private storedStateVector: Uint8Array | null;
   private readonly peers = new Set<Peer>();
+  // The maps and sets below that are usually empty are created when first needed and dropped
+  // when emptied: an empty Map costs about 180 bytes, and a server holds thousands of rooms.
   /** Peers that joined before the Y.Doc was (re)built and still need the server's sync step 1. */
-  private readonly awaitingStep1 = new Set<Peer>();
+  private awaitingStep1: Set<Peer> | null = null;
   private buildScheduled = false;
   private readonly presence: Presence;
   /** Presence changes waiting for this turn's broadcast; `local` ones also go on the bus. */
-  private changedPresence = new Map<number, AwarenessEntry>();
-  private changedLocalPresence = new Map<number, AwarenessEntry>();
-  private readonly flushPresenceTask = () => this.flushPresence();
+  private changedPresence: Map<number, AwarenessEntry> | null = null;
+  private changedLocalPresence: Map<number, AwarenessEntry> | null = null;
+  /** Bound, not an arrow field: tsx keeps function names, which costs an arrow ~250 bytes more. */
+  private readonly flushPresenceTask: () => void;
   private cancelPresenceSweep: Cancel | null = null;
   /** Updates integrated and handed to the committer, not yet committed, in order. */
   private readonly inflight: PendingUpdate[] = [];
@@ -142,13 +145,13 @@ export class Room {
   private held: Held[] = [];
   private heldBytes = 0;
   /** Client updates that refer to content not here yet, per peer, in arrival order (rule D9). */
-  private readonly waiting = new Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }>();
+  private waiting: Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }> | null = null;
   private readyWaiters: Array<() => void> = [];
   private destroyed = false;
   /** When `recover` last started a rebuild (scheduler time), or null. */
   private lastRecoveryAt: number | null = null;
   /** Names from presence, looked up once per peer until its presence changes (version authors). */
-  private readonly names = new Map<Peer, string | null>();
+  private names: Map<Peer, string | null> | null = null;
 
   constructor(
     readonly docId: DocId,
@@ -159,6 +162,7 @@ export class Room {
     this.stored = { snapshot: stored.snapshot, updates: [...stored.updates], throughSeq: stored.throughSeq };
     this.storedStateVector = stored.updates.length === 0 ? stateVector : null;
     this.presence = new Presence(deps.presenceLimits);
+    this.flushPresenceTask = this.flushPresence.bind(this);
   }
 
   get peerCount(): number {
@@ -174,13 +178,13 @@ export class Room {
     this.peers.add(peer);
     if (this.rebuilding) {
       // The rebuild sends it the rebuilt document's state vector (what is held may be at fault).
-      this.awaitingStep1.add(peer);
+      (this.awaitingStep1 ??= new Set()).add(peer);
     } else if (this.doc) {
       peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     } else if (this.storedStateVector) {
       peer.send(encodeSyncStep1(this.storedStateVector));
     } else {
-      this.awaitingStep1.add(peer);
+      (this.awaitingStep1 ??= new Set()).add(peer);
       this.scheduleBuild();
     }
     const present = this.presence.present();
@@ -189,9 +193,9 @@ export class Room {
 
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
-    this.names.delete(peer);
-    this.awaitingStep1.delete(peer);
-    this.waiting.delete(peer);
+    this.names?.delete(peer);
+    this.awaitingStep1?.delete(peer);
+    this.waiting?.delete(peer);
     const now = this.deps.scheduler.now();
     for (const removal of this.presence.release(peer, now)) this.notePresenceChange(removal, true);
     this.presence.prune(now);
@@ -209,7 +213,7 @@ export class Room {
       case 'awareness': {
         const entries = decodeAwarenessEntries(frame.update);
         const changed = this.presence.apply(peer, entries, this.deps.scheduler.now());
-        if (changed.length > 0) this.names.delete(peer);
+        if (changed.length > 0) this.names?.delete(peer);
         this.deps.metrics.awarenessDropped.inc(entries.length - changed.length);
         for (const entry of changed) this.notePresenceChange(entry, true);
         return;
@@ -356,6 +360,7 @@ export class Room {
   /** The name a connected peer shows in its presence (`user.name`), or null (rule V3). */
   authorName(peer: Peer): string | null {
     if (!this.peers.has(peer)) return null;
+    this.names ??= new Map();
     let name = this.names.get(peer);
     if (name === undefined) {
       name = this.presence.nameOf(peer);
@@ -433,7 +438,7 @@ export class Room {
     const doc = buildDoc(stored, (index, error) => this.reportBadEntry(index, error));
     this.deps.metrics.documentBuilds.inc();
     this.doc = doc;
-    this.deps.onBuilt(doc, stored.throughSeq);
+    this.deps.onBuilt(this.docId, doc, stored.throughSeq);
     this.sendStep1ToWaiting();
     return doc;
   }
@@ -473,12 +478,13 @@ export class Room {
   }
 
   private sendStep1ToWaiting(): void {
-    if (this.awaitingStep1.size === 0) return;
+    const waiting = this.awaitingStep1;
+    if (!waiting || waiting.size === 0) return;
     const stateVector = this.doc ? Y.encodeStateVector(this.doc) : this.storedStateVector;
     if (!stateVector) return;
     const step1 = encodeSyncStep1(stateVector);
-    for (const peer of this.awaitingStep1) if (this.peers.has(peer)) peer.send(step1);
-    this.awaitingStep1.clear();
+    for (const peer of waiting) if (this.peers.has(peer)) peer.send(step1);
+    this.awaitingStep1 = null;
   }
 
   private reportBadEntry(index: number, error: unknown): void {
@@ -547,7 +553,7 @@ export class Room {
     const doc = this.ensureDoc();
     if (hasMissingDependencies(doc, decoded)) return this.wait(peer, update, receivedAt);
     this.integrateFromPeer(doc, peer, update, receivedAt);
-    if (this.waiting.size > 0) this.retryWaiting();
+    if (this.hasWaiting()) this.retryWaiting();
   }
 
   /**
@@ -597,7 +603,12 @@ export class Room {
     return true;
   }
 
+  private hasWaiting(): boolean {
+    return this.waiting !== null && this.waiting.size > 0;
+  }
+
   private wait(peer: Peer, update: Uint8Array, receivedAt: number): void {
+    this.waiting ??= new Map();
     const entry = this.waiting.get(peer) ?? { updates: [], bytes: 0 };
     if (entry.bytes + update.length > MAX_WAITING_BYTES_PER_PEER) {
       this.waiting.delete(peer);
@@ -612,29 +623,31 @@ export class Room {
   /** Integrates every waiting update whose dependencies have arrived, until none is left that can. */
   private retryWaiting(): void {
     let progressed = true;
-    while (progressed && this.waiting.size > 0 && this.doc && !this.rebuilding) {
+    const waiting = this.waiting;
+    while (progressed && waiting !== null && waiting.size > 0 && this.doc && !this.rebuilding) {
       progressed = false;
-      for (const [peer, entry] of [...this.waiting]) {
+      for (const [peer, entry] of [...waiting]) {
         const doc = this.doc;
         const ready = entry.updates.filter((item) => !hasMissingDependencies(doc, Y.decodeUpdate(item.update)));
         if (ready.length === 0) continue;
         progressed = true;
         entry.updates = entry.updates.filter((item) => !ready.includes(item));
         entry.bytes = entry.updates.reduce((sum, item) => sum + item.update.length, 0);
-        if (entry.updates.length === 0) this.waiting.delete(peer);
+        if (entry.updates.length === 0) waiting.delete(peer);
         try {
           for (const item of ready) {
             if (this.integrateFromPeer(doc, peer, item.update, item.receivedAt)) continue;
-            this.waiting.delete(peer);
+            waiting.delete(peer);
             break;
           }
         } catch (error) {
-          this.waiting.delete(peer);
+          waiting.delete(peer);
           this.frameFailed(peer, error);
           return;
         }
       }
     }
+    if (waiting !== null && waiting.size === 0 && this.waiting === waiting) this.waiting = null;
   }
 
   /**
@@ -669,7 +682,7 @@ export class Room {
     }
     const frame = encodeUpdate(update);
     for (const peer of this.peers) peer.send(frame);
-    if (this.waiting.size > 0) this.retryWaiting();
+    if (this.hasWaiting()) this.retryWaiting();
   }
 
   private receiveRemoteAwareness(update: Uint8Array, from: string): void {
@@ -691,7 +704,7 @@ export class Room {
     this.deps.metrics.roomRebuilds.inc();
     this.deps.logger.warn({ docId: this.docId, reason }, 'rebuilding the document from storage');
     const attempt = (retryMs: number) => {
-      this.deps.reload().then(
+      this.deps.reload(this.docId).then(
         (stored) => this.finishRebuild(stored),
         (error: unknown) => {
           if (this.destroyed) return;
@@ -725,11 +738,11 @@ export class Room {
     this.held = [];
     this.heldBytes = 0;
     for (const item of held) this.replay(item);
-    if (this.waiting.size > 0) this.retryWaiting();
+    if (this.hasWaiting()) this.retryWaiting();
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const resolve of waiters) resolve();
-    this.deps.onSettled();
+    this.deps.onSettled(this.docId);
   }
 
   private holdFrame(peer: Peer, frame: ClientFrame, receivedAt: number): void {
@@ -766,8 +779,8 @@ export class Room {
   // --- presence ----------------------------------------------------------------------------------
 
   private notePresenceChange(entry: AwarenessEntry, local: boolean): void {
-    this.changedPresence.set(entry.clientId, entry);
-    if (local) this.changedLocalPresence.set(entry.clientId, entry);
+    (this.changedPresence ??= new Map()).set(entry.clientId, entry);
+    if (local) (this.changedLocalPresence ??= new Map()).set(entry.clientId, entry);
     this.deps.beforeNextFlush(this.flushPresenceTask);
   }
 
@@ -775,14 +788,14 @@ export class Room {
   private flushPresence(): void {
     const changed = this.changedPresence;
     const local = this.changedLocalPresence;
-    this.changedPresence = new Map();
-    this.changedLocalPresence = new Map();
-    if (changed.size > 0 && this.peers.size > 0) {
+    this.changedPresence = null;
+    this.changedLocalPresence = null;
+    if (changed && changed.size > 0 && this.peers.size > 0) {
       // The sender gets its own entry back too: stock clients rely on traffic to stay connected.
       const frame = encodeAwareness(encodeAwarenessEntries(changed.values(), changed.size));
       for (const peer of this.peers) peer.send(frame);
     }
-    if (local.size > 0) {
+    if (local && local.size > 0) {
       this.deps.bus.publish({ kind: 'awareness', docId: this.docId, update: encodeAwarenessEntries(local.values(), local.size) });
     }
   }

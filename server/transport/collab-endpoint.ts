@@ -66,6 +66,10 @@ function refuseUpgrade(socket: Duplex, { status, reason }: Refusal): void {
   socket.destroy();
 }
 
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /**
  * The WebSocket side of the server: admission, key check, limits, keep-alive, frames into rooms.
  * A socket is not read until its key is checked and its document is ready (docs/PROTOCOL.md,
@@ -170,6 +174,8 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
       return open.close(CloseCode.InternalError, 'could not load the document; retry later');
     } finally {
       cancelJoinTimeout?.();
+      // Dropped once spent: the socket's listeners share this scope and would keep its timer.
+      cancelJoinTimeout = null;
     }
     if (!joined) return;
     room = joined;
@@ -191,7 +197,9 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (!url.pathname.startsWith(COLLAB_PREFIX)) return false;
-      socket.on('error', () => socket.destroy());
+      // A shared function, not a closure: a closure here would share this call's scope, and so
+      // keep the upgrade request (its headers and URL) for as long as the socket is open.
+      socket.on('error', destroySocket);
       if (!admission.originAllowed(req)) {
         metrics.refusedBeforeUpgrade.inc({ reason: 'origin' });
         refuseUpgrade(socket, { status: 403, reason: 'this origin may not open documents here' });
