@@ -21,12 +21,31 @@ export interface Scheduler {
 /** setTimeout's largest delay; longer ones are re-armed when they fire. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A task waiting for its time; setTimeout calls `fireDelayed` with it, so no closure is made per timer. */
+interface Delayed {
+  readonly due: number;
+  readonly task: () => void;
+  readonly run: (task: () => void) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function armDelayed(delayed: Delayed, delay: number): void {
+  delayed.timer = setTimeout(fireDelayed, Math.min(Math.max(delay, 0), MAX_TIMER_MS), delayed);
+  delayed.timer.unref();
+}
+
+function fireDelayed(delayed: Delayed): void {
+  const left = delayed.due - Date.now();
+  if (left > 0) armDelayed(delayed, left);
+  else delayed.run(delayed.task);
+}
+
 /**
  * The real scheduler. A task that throws is logged and never escapes into the event loop: a bug
  * in one callback must not end the process that serves every other document.
  */
 export function createNodeScheduler(logger: Logger): Scheduler {
-  const guard = (task: () => void) => () => {
+  const run = (task: () => void): void => {
     try {
       task();
     } catch (error) {
@@ -36,21 +55,15 @@ export function createNodeScheduler(logger: Logger): Scheduler {
   return {
     now: () => Date.now(),
     soon(task) {
-      setImmediate(guard(task));
+      setImmediate(run, task);
     },
+    // A server keeps one pending timer or more per open document (automatic versions), so each
+    // is a plain record, not a set of closures (tsx keeps function names, which makes every named
+    // arrow cost about 250 bytes more).
     after(ms, task) {
-      const due = Date.now() + ms;
-      let timer: NodeJS.Timeout;
-      const arm = (delay: number) => {
-        timer = setTimeout(() => {
-          const left = due - Date.now();
-          if (left > 0) arm(left);
-          else guard(task)();
-        }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
-        timer.unref();
-      };
-      arm(ms);
-      return () => clearTimeout(timer);
+      const delayed: Delayed = { due: Date.now() + ms, task, run, timer: undefined };
+      armDelayed(delayed, ms);
+      return () => clearTimeout(delayed.timer);
     },
   };
 }

@@ -20,9 +20,8 @@ interface CleanupFlag {
 export function newReplicaDoc(): Y.Doc {
   const doc = new Y.Doc({ gcFilter: gcAll });
   // Y.Doc listens to its own 'load' and 'sync' events, which providers emit to fill `whenLoaded`
-  // and `whenSynced`. No provider ever drives a server copy, so those listeners (their sets,
-  // closures and scopes: about 1 KiB a document)
-  // would wait forever: they are dropped.
+  // and `whenSynced`. No provider ever drives a server copy, so those listeners would wait
+  // forever: they are dropped (their sets, closures and scopes: about 1 KiB a document).
   (doc as unknown as Listeners)._observers = new Map();
   (doc as unknown as { emit: typeof emitToListeners }).emit = emitToListeners;
   return doc;

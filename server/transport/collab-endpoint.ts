@@ -79,6 +79,13 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
   const { registry, links, admission, logger, metrics, flusher, scheduler } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
+  // Shared by every socket, not a closure each (an open document has two sockets).
+  function onPong(this: WebSocket): void {
+    alive.set(this, true);
+  }
+  function onSocketError(error: Error): void {
+    logger.info({ err: error.message }, 'websocket error');
+  }
 
   const keepalive = setInterval(() => {
     for (const ws of wss.clients) {
@@ -102,14 +109,14 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
     ws.pause();
     metrics.connections.inc();
     alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    ws.on('pong', onPong);
     let connection: Connection | null = null;
     let room: Room | null = null;
     let cancelExpiry: Cancel | null = null;
 
     // `ws` emits 'error' for protocol violations such as an oversized frame, then closes with
     // 1009 itself; without a listener that error would end the process.
-    ws.on('error', (error) => logger.info({ err: error.message }, 'websocket error'));
+    ws.on('error', onSocketError);
     ws.on('message', (data, isBinary) => {
       if (!connection || !room || !connection.isOpen) return;
       const bytes = toBytes(data);
