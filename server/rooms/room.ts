@@ -98,6 +98,12 @@ function applyAndTellIfChanged(doc: Y.Doc, update: Uint8Array, origin: unknown):
   return false;
 }
 
+/**
+ * Names from presence, looked up once per peer until its presence changes (version authors).
+ * One map for every room, not one each: a peer is in one room, which forgets it when it leaves.
+ */
+const authorNames = new WeakMap<Peer, string | null>();
+
 /** Work that waits while the document is rebuilt. */
 type Held =
   | { readonly kind: 'frame'; readonly peer: Peer; readonly frame: ClientFrame; readonly receivedAt: number; readonly bytes: number }
@@ -150,8 +156,6 @@ export class Room {
   private destroyed = false;
   /** When `recover` last started a rebuild (scheduler time), or null. */
   private lastRecoveryAt: number | null = null;
-  /** Names from presence, looked up once per peer until its presence changes (version authors). */
-  private names: Map<Peer, string | null> | null = null;
 
   constructor(
     readonly docId: DocId,
@@ -193,7 +197,7 @@ export class Room {
 
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
-    this.names?.delete(peer);
+    authorNames.delete(peer);
     this.awaitingStep1?.delete(peer);
     this.waiting?.delete(peer);
     const now = this.deps.scheduler.now();
@@ -213,7 +217,7 @@ export class Room {
       case 'awareness': {
         const entries = decodeAwarenessEntries(frame.update);
         const changed = this.presence.apply(peer, entries, this.deps.scheduler.now());
-        if (changed.length > 0) this.names?.delete(peer);
+        if (changed.length > 0) authorNames.delete(peer);
         this.deps.metrics.awarenessDropped.inc(entries.length - changed.length);
         for (const entry of changed) this.notePresenceChange(entry, true);
         return;
@@ -360,11 +364,10 @@ export class Room {
   /** The name a connected peer shows in its presence (`user.name`), or null (rule V3). */
   authorName(peer: Peer): string | null {
     if (!this.peers.has(peer)) return null;
-    this.names ??= new Map();
-    let name = this.names.get(peer);
+    let name = authorNames.get(peer);
     if (name === undefined) {
       name = this.presence.nameOf(peer);
-      this.names.set(peer, name);
+      authorNames.set(peer, name);
     }
     return name;
   }

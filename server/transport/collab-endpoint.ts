@@ -224,8 +224,10 @@ export function createCollabEndpoint(options: CollabEndpointOptions): CollabEndp
           return refuseUpgrade(socket, release);
         }
         if (socket.destroyed) return release();
-        // The TCP socket closes however the upgrade ends, accepted or not.
-        socket.once('close', release);
+        // The TCP socket closes however the upgrade ends, accepted or not. `on`, not `once`: a
+        // socket closes once, and `once` wraps the listener in a bound function and a record
+        // (about 250 bytes a connection, for as long as it is open).
+        socket.on('close', release);
         wss.handleUpgrade(req, socket, head, (ws) => {
           onConnection(ws, url).catch((error: unknown) => {
             logger.error({ err: error }, 'connection setup failed');

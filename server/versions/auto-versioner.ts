@@ -26,18 +26,26 @@ export interface AutoVersionerOptions {
 /** Changes not yet in a version. */
 interface Unversioned {
   readonly since: number;
-  readonly authors: Set<string>;
-  cancelPause: Cancel;
+  /** When the pause after the latest change ends (scheduler clock). */
+  pauseEndsAt: number;
+  /** Null until a change names someone. */
+  authors: Set<string> | null;
 }
 
 /**
  * Decides when each document gets an automatic version: after a pause in editing, at most
  * `maxIntervalMs` apart while people keep typing, and when the document unloads (its last
  * connection left); never when nothing changed since the last version. Owns the takes in flight.
+ *
+ * One timer serves every document, not one each (a server holds thousands of open documents
+ * that changed in the last pause): `unversioned` is kept in the order the pauses end, since every
+ * change moves its document to the end and each pause lasts the same `pauseMs`, and the timer is
+ * armed for the first of them.
  */
 export class AutoVersioner {
   private readonly unversioned = new Map<DocId, Unversioned>();
   private readonly running = new Set<Promise<void>>();
+  private cancelTimer: Cancel | null = null;
 
   constructor(private readonly options: AutoVersionerOptions) {}
 
@@ -46,23 +54,23 @@ export class AutoVersioner {
     const { scheduler, policy } = this.options;
     const now = scheduler.now();
     let entry = this.unversioned.get(docId);
-    if (entry) entry.cancelPause();
-    else {
-      entry = { since: now, authors: new Set(), cancelPause: () => {} };
-      this.unversioned.set(docId, entry);
-    }
-    for (const name of authors) entry.authors.add(name);
+    // Taken out and put back below, at the end: its pause now ends last.
+    if (entry) this.unversioned.delete(docId);
+    else entry = { since: now, pauseEndsAt: now, authors: null };
+    for (const name of authors) (entry.authors ??= new Set()).add(name);
+    entry.pauseEndsAt = now + policy.pauseMs;
+    this.unversioned.set(docId, entry);
     if (now - entry.since >= policy.maxIntervalMs) return this.takeNow(docId);
-    entry.cancelPause = scheduler.after(policy.pauseMs, () => this.takeNow(docId));
+    // An armed timer is due no later than this pause's end: it re-arms itself for what is left.
+    if (!this.cancelTimer) this.armTimer(now);
   }
 
   /** Forgets the document's unversioned changes and returns who made them: a version is being taken another way. */
   claim(docId: DocId): string[] {
     const entry = this.unversioned.get(docId);
     if (!entry) return [];
-    entry.cancelPause();
     this.unversioned.delete(docId);
-    return [...entry.authors];
+    return entry.authors ? [...entry.authors] : [];
   }
 
   hasUnversioned(docId: DocId): boolean {
@@ -76,19 +84,39 @@ export class AutoVersioner {
   takeNow(docId: DocId, stateNow?: () => Uint8Array): void {
     const entry = this.unversioned.get(docId);
     if (!entry) return;
-    entry.cancelPause();
     this.unversioned.delete(docId);
+    const authors = entry.authors ? [...entry.authors] : [];
     // Called at once (the room is about to go); a throw becomes a rejection, logged below.
-    const run = (async () => this.options.take(docId, [...entry.authors], stateNow?.()))()
+    const run = (async () => this.options.take(docId, authors, stateNow?.()))()
       .then(() => {})
       .catch((error: unknown) => this.options.logger.error({ docId, err: error }, 'could not take an automatic version'));
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
   }
 
+  /** Arms the timer for the first pause to end, if any document is waiting for one. */
+  private armTimer(now: number): void {
+    const first = this.unversioned.values().next();
+    if (first.done) return;
+    this.cancelTimer = this.options.scheduler.after(Math.max(0, first.value.pauseEndsAt - now), () => this.pauseEnded());
+  }
+
+  /** Takes the version of every document whose pause has ended, in the order the pauses ended. */
+  private pauseEnded(): void {
+    this.cancelTimer = null;
+    const now = this.options.scheduler.now();
+    for (const [docId, entry] of this.unversioned) {
+      if (entry.pauseEndsAt > now) break;
+      this.takeNow(docId);
+    }
+    if (!this.cancelTimer) this.armTimer(now);
+  }
+
   /** Takes every pending version and waits for every take in flight (shutdown). */
   async drain(): Promise<void> {
     for (const docId of [...this.unversioned.keys()]) this.takeNow(docId);
+    this.cancelTimer?.();
+    this.cancelTimer = null;
     while (this.running.size > 0) await Promise.all(this.running);
   }
 }
