@@ -14,7 +14,12 @@ function startEarly(): { docId: string; key: string; access: Promise<Access> } |
   if (typeof window === 'undefined') return null;
   const docId = docIdFromPath(location.pathname);
   if (!docId) return null;
-  const key = readKeyFromHash(location.hash) ?? (findRecentDoc(docId)?.key || null);
+  let key = readKeyFromHash(location.hash);
+  try {
+    key ??= findRecentDoc(docId)?.key || null;
+  } catch {
+    // Storage refused (a locked-down browser): the screen's own check finds the key or says so.
+  }
   if (!key) return null;
   const access = fetchAccess(docId, key);
   // Its failure is handled by the check that takes it; none may never come (the page unloads).
