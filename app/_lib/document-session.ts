@@ -98,7 +98,7 @@ export class DocumentSession {
     this.provider?.awareness.setLocalStateField('user', identity);
   }
 
-  /** Opens the document (local copy first, then the server); returns the teardown. */
+  /** Opens the document (its local copy first, if this browser may have one, then the server); returns the teardown. */
   open(): () => void {
     const { docId, key } = this;
     let disposed = false;
