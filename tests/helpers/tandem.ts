@@ -7,9 +7,11 @@ import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import type { DocId } from '../../lib/doc-id';
 import { loadConfig, type ServerConfig } from '../../server/config';
 import { createTandemServer, type TandemServer, type TandemServerOverrides } from '../../server/tandem-server';
 import { createSqliteStorage } from '../../server/storage/sqlite-storage';
+import type { StoredDoc } from '../../server/storage/doc-log';
 import type { Storage } from '../../server/storage/storage';
 
 // Every stock WebsocketProvider adds a process 'exit' listener in Node.js; tests open many.
@@ -73,22 +75,27 @@ export async function startServer(options: { dataDir?: string; config?: Partial<
 }
 
 /**
+ * Real SQLite storage in `dataDir` whose document loads go through `load`, which is given the
+ * real one: for tests that count, hold or alter what a room loads.
+ */
+export function sqliteStorageLoadingThrough(
+  dataDir: string,
+  load: (realLoad: (docId: DocId) => Promise<StoredDoc>, docId: DocId) => Promise<StoredDoc>,
+): Storage {
+  const inner = createSqliteStorage({ dataDir, synchronous: 'NORMAL' });
+  return { ...inner, log: { ...inner.log, load: (docId) => load((id) => inner.log.load(id), docId) } };
+}
+
+/**
  * SQLite storage in `dataDir` that counts how often each document is read from its log: a test
  * of "loads once" or "unloads" counts loads instead of reading a gauge of what is in memory.
  */
 export function countingStorage(dataDir: string): { storage: Storage; loads(docId: string): number; totalLoads(): number } {
-  const inner = createSqliteStorage({ dataDir, synchronous: 'NORMAL' });
   const counts = new Map<string, number>();
-  const storage: Storage = {
-    ...inner,
-    log: {
-      ...inner.log,
-      load(docId) {
-        counts.set(docId, (counts.get(docId) ?? 0) + 1);
-        return inner.log.load(docId);
-      },
-    },
-  };
+  const storage = sqliteStorageLoadingThrough(dataDir, (realLoad, docId) => {
+    counts.set(docId, (counts.get(docId) ?? 0) + 1);
+    return realLoad(docId);
+  });
   return {
     storage,
     loads: (docId) => counts.get(docId) ?? 0,

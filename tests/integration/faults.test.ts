@@ -9,12 +9,11 @@ import * as Y from 'yjs';
 import { CloseCode, Paths } from '../../lib/protocol';
 import { createRedisBus } from '../../server/bus/redis-bus';
 import { createPostgresStorage } from '../../server/storage/postgres-storage';
-import { createSqliteStorage } from '../../server/storage/sqlite-storage';
 import type { Storage } from '../../server/storage/storage';
 import { metric } from '../helpers/metrics';
 import { frame } from '../helpers/frames';
 import { RawSocket } from '../helpers/raw-socket';
-import { connectClient, createDoc, createLink, startServer, tempDir, type Client, type RunningServer } from '../helpers/tandem';
+import { connectClient, createDoc, createLink, sqliteStorageLoadingThrough, startServer, tempDir, type Client, type RunningServer } from '../helpers/tandem';
 import { OwnPostgres } from '../helpers/own-postgres';
 import { waitFor, waitForAsync } from '../helpers/wait';
 
@@ -38,26 +37,16 @@ function open(server: RunningServer, docId: string, key: string): Client {
 
 /** Real SQLite storage whose loads can be held at a gate, as a slow database would hold them. */
 function storageWithSlowLoads(dataDir: string) {
-  const storage = createSqliteStorage({ dataDir });
   const gate = { armed: false, entered: false, release: () => {} };
   const held = new Promise<void>((resolve) => (gate.release = resolve));
-  const slowed: Storage = {
-    ...storage,
-    log: {
-      ...storage.log,
-      append: (entries) => storage.log.append(entries),
-      compact: (...args) => storage.log.compact(...args),
-      remove: (docId) => storage.log.remove(docId),
-      async load(docId) {
-        if (gate.armed) {
-          gate.entered = true;
-          await held;
-        }
-        return storage.log.load(docId);
-      },
-    },
-  };
-  return { storage: slowed, gate };
+  const storage = sqliteStorageLoadingThrough(dataDir, async (realLoad, docId) => {
+    if (gate.armed) {
+      gate.entered = true;
+      await held;
+    }
+    return realLoad(docId);
+  });
+  return { storage, gate };
 }
 
 /**
@@ -67,31 +56,24 @@ function storageWithSlowLoads(dataDir: string) {
  * new reader fail this way for as long as the room stayed loaded. Later loads are sound.
  */
 function storageWithOneFaultyLoad(dataDir: string) {
-  const storage = createSqliteStorage({ dataDir });
   const fault = { armed: false };
-  const faulty: Storage = {
-    ...storage,
-    log: {
-      ...storage.log,
-      async load(docId) {
-        const stored = await storage.log.load(docId);
-        if (!fault.armed) return stored;
-        fault.armed = false;
-        const doc = new Y.Doc();
-        if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
-        for (const update of stored.updates) Y.applyUpdate(doc, update);
-        const snapshot = Y.encodeStateAsUpdate(doc);
-        doc.destroy();
-        Object.defineProperty(snapshot, 'subarray', {
-          value: () => {
-            throw new Error('injected fault: this snapshot cannot be read');
-          },
-        });
-        return { snapshot, updates: [], throughSeq: stored.throughSeq };
+  const storage = sqliteStorageLoadingThrough(dataDir, async (realLoad, docId) => {
+    const stored = await realLoad(docId);
+    if (!fault.armed) return stored;
+    fault.armed = false;
+    const doc = new Y.Doc();
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+    for (const update of stored.updates) Y.applyUpdate(doc, update);
+    const snapshot = Y.encodeStateAsUpdate(doc);
+    doc.destroy();
+    Object.defineProperty(snapshot, 'subarray', {
+      value: () => {
+        throw new Error('injected fault: this snapshot cannot be read');
       },
-    },
-  };
-  return { storage: faulty, fault };
+    });
+    return { snapshot, updates: [], throughSeq: stored.throughSeq };
+  });
+  return { storage, fault };
 }
 
 describe('recovery from an unexpected error (rule D13)', () => {

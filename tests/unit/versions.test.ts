@@ -113,6 +113,28 @@ describe('automatic versions (rule V3)', () => {
     expect(versioner.claim(doc)).toEqual([]);
   });
 
+  it('each document gets its version after its own pause, whatever the others do (one timer serves them all)', () => {
+    const scheduler = new ManualScheduler();
+    const taken: Array<{ docId: DocId; at: number }> = [];
+    const versioner = new AutoVersioner({ scheduler, logger, policy, take: async (docId) => taken.push({ docId, at: scheduler.now() }) });
+    const [a, b, c] = ['doc_a', 'doc_b', 'doc_c'] as DocId[];
+    const start = scheduler.now();
+    versioner.changed(a!, ['Ada']);
+    scheduler.advance(10_000);
+    versioner.changed(b!, ['Grace']);
+    versioner.changed(c!, ['Linus']);
+    scheduler.advance(10_000);
+    // A changes again: its pause now ends after B's and C's.
+    versioner.changed(a!, ['Ada']);
+    // C's pending version is claimed by a named one; B's and A's still come at their time.
+    expect(versioner.claim(c!)).toEqual(['Linus']);
+    scheduler.advance(60_000);
+    expect(taken.map((t) => [t.docId, t.at - start])).toEqual([
+      [b, 40_000],
+      [a, 50_000],
+    ]);
+  });
+
   it('on shutdown, drain takes every pending version and waits for them', async () => {
     const { taken, versioner } = setUp();
     versioner.changed(doc, ['Ada']);
