@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { buildDoc } from '../../server/rooms/build-doc';
@@ -22,6 +23,22 @@ function storedDoc(count: number, label: string): StoredDoc {
   const snapshotDoc = new Y.Doc();
   for (const update of updates.slice(0, head)) Y.applyUpdate(snapshotDoc, update);
   return { snapshot: Y.encodeStateAsUpdate(snapshotDoc), updates: updates.slice(head), throughSeq: count };
+}
+
+/** Each thread of this process (Linux), by id: its name and nice value, from /proc/self/task. */
+function threads(): Map<string, { name: string; nice: number }> {
+  const all = new Map<string, { name: string; nice: number }>();
+  for (const id of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
+      // Fields after the parenthesised name; nice is field 19 of stat, the 17th after the name.
+      const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      all.set(id, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), nice: Number(afterName[16]) });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return all;
 }
 
 const textOf = (stored: StoredDoc) => buildDoc(stored, () => {}).getText('t').toString();
@@ -88,6 +105,23 @@ describe('folding long logs in a worker thread', () => {
       await folder.fold({ ...stored, snapshot });
       expect(snapshot.length).toBe(bytes.length);
       expect(Buffer.compare(snapshot, bytes)).toBe(0);
+    } finally {
+      await folder.close();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('runs the whole worker at the lowest CPU priority, from its boot on (its loader thread too)', async () => {
+    const before = threads();
+    const folder = new DocFolder({ minUpdates: 1_000 });
+    try {
+      const stored = storedDoc(1_200, 'doc-folder-priority');
+      await folder.fold(stored);
+      // The threads the worker brought: its own and tsx's module loader, which registers in it.
+      // V8's and libuv's pool threads are shared by the process and were started at its nice.
+      const added = [...threads()].filter(([id, { name }]) => !before.has(id) && !/libuv|V8|DelayedTask/.test(name));
+      expect(added.length, `new threads: ${JSON.stringify(added)}`).toBeGreaterThanOrEqual(2);
+      for (const [id, thread] of added) expect(thread.nice, `thread ${id} (${thread.name})`).toBe(19);
+      expect(threads().get(String(process.pid))?.nice, 'the main thread keeps its priority').toBe(before.get(String(process.pid))?.nice);
     } finally {
       await folder.close();
     }
