@@ -41,6 +41,39 @@ function linkShortcut(onRequest: () => void) {
   });
 }
 
+type Awareness = WebsocketProvider['awareness'];
+type AwarenessListener = (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void;
+
+/**
+ * The awareness as the caret plugin sees it: its 'change' listeners skip changes that touch only
+ * this client's own entry. The plugin draws other people's carets only, yet it rebuilt all of
+ * them whenever the local caret moved, which is on every keystroke.
+ */
+function othersOnly(awareness: Awareness): Awareness {
+  const wrapped = new WeakMap<AwarenessListener, AwarenessListener>();
+  const filter = (listener: AwarenessListener): AwarenessListener => {
+    let own = wrapped.get(listener);
+    if (!own) {
+      own = (change, origin) => {
+        const ids = [...change.added, ...change.updated, ...change.removed];
+        if (ids.some((id) => id !== awareness.clientID)) listener(change, origin);
+      };
+      wrapped.set(listener, own);
+    }
+    return own;
+  };
+  return new Proxy(awareness, {
+    get(target, prop) {
+      if (prop === 'on' || prop === 'off') {
+        return (name: string, listener: AwarenessListener) =>
+          (target[prop] as (n: string, l: AwarenessListener) => void)(name, name === 'change' ? filter(listener) : listener);
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Renders a remote caret: a coloured bar with the person's name. */
 function renderCaret(user: Record<string, unknown>): HTMLElement {
   const color = typeof user.color === 'string' ? user.color : '#888888';
@@ -74,7 +107,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
         Placeholder.configure({ placeholder: editable ? 'Start writing, or type # for a heading…' : 'This document is empty.' }),
         Collaboration.configure({ document: ydoc, field: CONTENT_FIELD }),
         KeepStoredMarks,
-        CollaborationCaret.configure({ provider, user: userRef.current, render: renderCaret }),
+        CollaborationCaret.configure({ provider: { awareness: othersOnly(provider.awareness) }, user: userRef.current, render: renderCaret }),
         linkShortcut(() => setLinkRequest((n) => n + 1)),
         commentHighlights((threadId) => activateRef.current(threadId)),
         MarkdownPaste,
