@@ -127,10 +127,18 @@ export class DocumentSession {
     };
 
     // Everything not received from the server is this browser's to save (the offline copy included).
+    // The count is published in a microtask, once per burst: from inside the Yjs transaction its
+    // readers would run before the editor and the provider are done with the keystroke.
+    let publishQueued = false;
     const onUpdate = (update: Uint8Array, origin: unknown) => {
       if (provider !== null && origin === provider) return;
       tracker.addLocalUpdate(update);
-      publish();
+      if (publishQueued) return;
+      publishQueued = true;
+      queueMicrotask(() => {
+        publishQueued = false;
+        publish();
+      });
     };
     ydoc.on('update', onUpdate);
 
