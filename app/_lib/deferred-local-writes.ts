@@ -3,16 +3,16 @@
  * IndexedDB transaction from inside the Yjs transaction, and its listener was registered before
  * the provider's, so each keystroke opened an IndexedDB transaction before its update went to
  * the server, and each remote update before its handler returned. Here updates queue and are
- * stored merged into one, in a task of their own: this browser's own changes right after the
- * current task (the provider has sent them by then), changes received from the server (which
- * has them stored already) within REMOTE_WRITE_DELAY_MS, so a stream of them costs one
- * transaction rather than one each. `flush()` stores the queue at once, for a page being hidden
- * or a session closing.
+ * stored merged into one, in a task of their own. While connected the server has every change
+ * (it was sent at once), so the queue is stored at most once every ONLINE_WRITE_INTERVAL_MS;
+ * while not connected the copy is all there is, so it is stored right after the current task.
+ * `flush()` stores the queue at once, for a page being hidden or a session closing.
  */
 import type { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
 
-const REMOTE_WRITE_DELAY_MS = 250;
+/** While connected, local copies (the offline copy, the acknowledged state) are written at most this often. */
+export const ONLINE_WRITE_INTERVAL_MS = 1000;
 
 export interface DeferredLocalWrites {
   /** Stores what is queued now, synchronously (the IndexedDB transaction commits on its own). */
@@ -21,8 +21,8 @@ export interface DeferredLocalWrites {
   stop(): void;
 }
 
-/** `isRemote(origin)`: whether an update came from the server (the provider applied it). */
-export function deferLocalWrites(local: IndexeddbPersistence, ydoc: Y.Doc, isRemote: (origin: unknown) => boolean): DeferredLocalWrites {
+/** `connected()`: whether the server receives this browser's changes now. */
+export function deferLocalWrites(local: IndexeddbPersistence, ydoc: Y.Doc, connected: () => boolean): DeferredLocalWrites {
   const store = local._storeUpdate;
   let queued: Uint8Array[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -41,7 +41,7 @@ export function deferLocalWrites(local: IndexeddbPersistence, ydoc: Y.Doc, isRem
     // What y-indexeddb itself loaded is stored already.
     if (origin === local) return;
     queued.push(update);
-    const at = performance.now() + (isRemote(origin) ? REMOTE_WRITE_DELAY_MS : 0);
+    const at = performance.now() + (connected() ? ONLINE_WRITE_INTERVAL_MS : 0);
     if (at >= due) return;
     clearTimeout(timer);
     due = at;

@@ -11,7 +11,7 @@ import * as Y from 'yjs';
 import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { SaveTracker, type SaveState } from '../../lib/save-tracker';
 import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
-import { deferLocalWrites } from './deferred-local-writes';
+import { deferLocalWrites, ONLINE_WRITE_INTERVAL_MS } from './deferred-local-writes';
 import { loadDurable, saveDurable } from './durable-store';
 import type { Identity } from './identity';
 import { refusalFromClose, type Refusal } from './refusal';
@@ -106,9 +106,24 @@ export class DocumentSession {
     const local = new IndexeddbPersistence(`tandem:${docId}`, ydoc);
     const tracker = new SaveTracker(loadDurable(docId));
     let provider: WebsocketProvider | null = null;
-    const localWrites = deferLocalWrites(local, ydoc, (origin) => provider !== null && origin === provider);
     let session: CollabSession | null = null;
     let facts: ConnectionFacts = { browserOnline: navigator.onLine, socket: 'connecting', synced: false, everSynced: false, failures: 0 };
+    const connected = () => facts.browserOnline && facts.socket === 'connected';
+    const localWrites = deferLocalWrites(local, ydoc, connected);
+    // The acknowledged state is remembered at most once a second too (acknowledgements arrive
+    // with every keystroke); storeDurable() writes what waits at once.
+    let durableTimer: ReturnType<typeof setTimeout> | undefined;
+    const storeDurable = () => {
+      if (durableTimer === undefined) return;
+      clearTimeout(durableTimer);
+      durableTimer = undefined;
+      saveDurable(docId, tracker.durableStateVector());
+    };
+    /** Everything queued for this browser's storage, written now. */
+    const flushLocal = () => {
+      localWrites.flush();
+      storeDurable();
+    };
     let refusal: Refusal | null = null;
     let localLoaded = false;
     let showTimer: ReturnType<typeof setTimeout> | undefined;
@@ -123,6 +138,8 @@ export class DocumentSession {
     };
     const setFacts = (change: Partial<ConnectionFacts>) => {
       facts = { ...facts, ...change };
+      // Changes sent but not yet stored by the server may be lost with the connection.
+      if (!connected()) localWrites.flush();
       publish();
     };
 
@@ -164,10 +181,15 @@ export class DocumentSession {
       }
     }
     const onPageHide = () => {
-      localWrites.flush();
+      flushLocal();
       if (tracker.state().pending > 0) saveRescue(docId, Y.encodeStateAsUpdate(ydoc));
     };
+    // A hidden page may be discarded without a pagehide.
+    const onVisibilityChange = () => {
+      if (document.visibilityState === 'hidden') flushLocal();
+    };
     window.addEventListener('pagehide', onPageHide);
+    document.addEventListener('visibilitychange', onVisibilityChange);
 
     const start = () => {
       if (disposed || provider !== null) return;
@@ -181,7 +203,7 @@ export class DocumentSession {
       p.awareness.setLocalStateField('user', this.identity);
       p.messageHandlers[MessageType.Saved] = (_encoder, decoder) => {
         tracker.acknowledge(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
-        saveDurable(docId, tracker.durableStateVector());
+        durableTimer ??= setTimeout(storeDurable, ONLINE_WRITE_INTERVAL_MS);
         publish();
       };
       p.on('status', ({ status: socket }) => {
@@ -230,10 +252,12 @@ export class DocumentSession {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('pagehide', onPageHide);
+      document.removeEventListener('visibilitychange', onVisibilityChange);
       ydoc.off('update', onUpdate);
       provider?.destroy();
       if (this.provider === provider) this.provider = null;
       localWrites.stop();
+      storeDurable();
       void local.destroy();
       ydoc.destroy();
       this.emit(CLOSED);
