@@ -24,15 +24,30 @@ export function firstHeading(fragment: Y.XmlFragment): string {
   return '';
 }
 
+/** Reading the heading walks the document's first blocks: at most once per this, not per keystroke. */
+const THROTTLE_MS = 200;
+
 export function useFirstHeading(ydoc: Y.Doc | null): string {
   const [heading, setHeading] = useState('');
   useEffect(() => {
     if (!ydoc) return;
     const fragment = ydoc.getXmlFragment(CONTENT_FIELD);
-    const update = () => setHeading(firstHeading(fragment));
-    update();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = () => {
+      timer = undefined;
+      setHeading(firstHeading(fragment));
+    };
+    // Trailing: a change is read THROTTLE_MS later, with every change made meanwhile, so the
+    // last one always lands and the keystroke's own task does none of it.
+    const update = () => {
+      timer ??= setTimeout(read, THROTTLE_MS);
+    };
+    read();
     fragment.observeDeep(update);
-    return () => fragment.unobserveDeep(update);
+    return () => {
+      clearTimeout(timer);
+      fragment.unobserveDeep(update);
+    };
   }, [ydoc]);
   return heading;
 }
