@@ -4,7 +4,7 @@
  * count changes with every keystroke and acknowledgement; the session object almost never).
  */
 import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
-import { DocumentSession, type SessionSnapshot, type SessionStatus } from './document-session';
+import { DocumentSession, type SessionSnapshot } from './document-session';
 import type { Identity } from './identity';
 
 export type { CollabSession, DocumentSession, SessionSnapshot, SessionStatus } from './document-session';
@@ -26,11 +26,4 @@ export function useSessionValue<T>(store: DocumentSession, select: (snapshot: Se
   const get = useCallback(() => select(store.getSnapshot()), [store, select]);
   const getServer = useCallback(() => select(store.getServerSnapshot()), [store, select]);
   return useSyncExternalStore(store.subscribe, get, getServer);
-}
-
-const selectStatus = (snapshot: SessionSnapshot): SessionStatus => snapshot.status;
-
-/** The whole status (connection, saving, loading, refusal); its identity changes only with its content. */
-export function useSessionStatus(store: DocumentSession): SessionStatus {
-  return useSessionValue(store, selectStatus);
 }
