@@ -106,6 +106,23 @@ describe('writing together', { timeout: 150_000 }, () => {
     await alice.page.locator('[data-testid="presence"] .avatar[data-name="Bob Builder"]').waitFor();
     await bob.page.locator('[data-testid="presence"] .avatar[data-name="Alice Liddell"]').waitFor();
 
+    // Bob only moves his caret, changing no text: Alice sees it move, to the task, then to the heading.
+    // The carets' name labels are text too: leave them out.
+    const textWithoutCarets = () =>
+      alice.page.evaluate(() => {
+        const copy = document.querySelector('.tiptap')!.cloneNode(true) as Element;
+        for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove();
+        return copy.textContent;
+      });
+    const text = await textWithoutCarets();
+    const bobCaret = '.collaboration-carets__caret[data-name="Bob Builder"]';
+    expect(await alice.page.locator(`.tiptap h2 ${bobCaret}`).count()).toBe(0);
+    await caretToEnd(bob.page);
+    await alice.page.locator(`.tiptap ul[data-type="taskList"] li ${bobCaret}`).waitFor({ timeout: 10_000 });
+    await bob.page.keyboard.press('ControlOrMeta+Home');
+    await alice.page.locator(`.tiptap h2 ${bobCaret}`).waitFor({ timeout: 10_000 });
+    expect(await textWithoutCarets()).toBe(text);
+
     await waitForStatus(alice.page, 'connected', true);
     await waitForStatus(bob.page, 'connected', true);
     await screenshot(alice.page, 'editor-two-people');
