@@ -45,8 +45,8 @@ type Awareness = WebsocketProvider['awareness'];
 type AwarenessListener = (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void;
 
 /**
- * The awareness as the caret plugin sees it: its 'change' listeners hear instead of every
- * 'update' of other people's entries, and nothing of this client's own. The plugin draws other
+ * The awareness as the caret plugin sees it: a 'change' listener is called on every 'update'
+ * of other people's entries instead, and never for this client's own. The plugin draws other
  * people's carets only, yet it rebuilt all of them whenever the local caret moved, which is on
  * every keystroke. Remote 'update' rather than 'change': after a local structural edit the
  * plugin hides the carets until their owners publish them again, and an owner whose caret did
