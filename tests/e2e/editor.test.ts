@@ -99,6 +99,10 @@ describe('writing together', { timeout: 150_000 }, () => {
     await alice.page.locator('.tiptap a[href="https://example.com/plan"]').waitFor();
     await typeParagraph(alice.page, '[ ] book the train');
     await bob.page.locator('.tiptap ul[data-type="taskList"] li', { hasText: 'book the train' }).waitFor();
+    // An address typed is linked by the typist's editor and reaches the other one as a link
+    // (autolink skips changes that arrive through the binding).
+    await typeParagraph(bob.page, 'notes at example.org/notes ');
+    await alice.page.locator('.tiptap a[href="https://example.org/notes"]').waitFor();
 
     // Each sees the other's caret, labelled with their name, and their avatar.
     await alice.page.locator('.collaboration-carets__caret[data-name="Bob Builder"]', { hasText: 'Bob Builder' }).waitFor();
