@@ -267,6 +267,15 @@ describe('writing together', { timeout: 150_000 }, () => {
     await waitForEditorText(bob.page, 'Offline and reloaded');
     await waitForEditorText(bob.page, 'Meanwhile at the office');
     await waitForStatus(bob.page, 'offline', false);
+    // Pasted Markdown keeps its structure offline too (its reader is a chunk loaded on demand).
+    await caretToEnd(bob.page);
+    await bob.page.keyboard.press('Enter');
+    await bob.page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.setData('text/plain', '## Pasted offline\n');
+      document.querySelector('.tiptap')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    await bob.page.locator('.tiptap h2', { hasText: 'Pasted offline' }).waitFor();
     await bob.context.setOffline(false);
     await waitForStatus(bob.page, 'connected', true);
     await waitForEditorText(alice.page, 'Offline and reloaded');
