@@ -19,7 +19,14 @@ let markdown: Promise<Markdown> | null = null;
 let loaded: Markdown | null = null;
 
 function loadMarkdown(): Promise<Markdown> {
-  markdown ??= import('./content-markdown').then((module) => (loaded = module));
+  markdown ??= import('./content-markdown').then(
+    (module) => (loaded = module),
+    (err: unknown) => {
+      // Asked again on the next paste (the network may be back).
+      markdown = null;
+      throw err;
+    },
+  );
   return markdown;
 }
 
