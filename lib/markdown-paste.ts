@@ -3,11 +3,45 @@
  * a quote, a fence, emphasis, a link) is parsed with the content schema's Markdown reader and
  * pasted as the blocks it describes. Rich HTML on the clipboard is left to the editor, which
  * already keeps its structure; so is anything pasted inside a code block.
+ *
+ * The Markdown reader (marked and TipTap's Markdown support) is loaded once the editor is up, not
+ * with the page: evaluating it delayed opening a document.
  */
 import { Extension } from '@tiptap/core';
 import { Slice } from '@tiptap/pm/model';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
-import { fromMarkdown } from './content-markdown';
+import type { EditorView } from '@tiptap/pm/view';
+
+type Markdown = typeof import('./content-markdown');
+/** Long enough for the document's first render and paint to go first. */
+const PRELOAD_DELAY_MS = 1000;
+let markdown: Promise<Markdown> | null = null;
+let loaded: Markdown | null = null;
+
+function loadMarkdown(): Promise<Markdown> {
+  markdown ??= import('./content-markdown').then(
+    (module) => (loaded = module),
+    (err: unknown) => {
+      // Asked again on the next paste (the network may be back).
+      markdown = null;
+      throw err;
+    },
+  );
+  return markdown;
+}
+
+/** Replaces the selection with the Markdown's blocks; false if it does not parse. */
+function pasteMarkdown(view: EditorView, { fromMarkdown }: Markdown, text: string): boolean {
+  let doc;
+  try {
+    doc = view.state.schema.nodeFromJSON(fromMarkdown(text).toJSON());
+  } catch {
+    return false;
+  }
+  // Open as deep as it goes, so one pasted paragraph joins the paragraph it lands in.
+  view.dispatch(view.state.tr.replaceSelection(Slice.maxOpen(doc.content)).scrollIntoView());
+  return true;
+}
 
 const MARKDOWN_SIGNS: readonly RegExp[] = [
   /^#{1,6}\s+\S/m, // heading
@@ -38,20 +72,21 @@ export const MarkdownPaste = Extension.create({
     return [
       new Plugin({
         key: new PluginKey('tandemMarkdownPaste'),
+        view() {
+          const timer = setTimeout(() => void loadMarkdown().catch(() => undefined), PRELOAD_DELAY_MS);
+          return { destroy: () => clearTimeout(timer) };
+        },
         props: {
           handlePaste(view, event) {
             const text = event.clipboardData?.getData('text/plain') ?? '';
             const html = event.clipboardData?.getData('text/html') ?? '';
             if (!text || view.state.selection.$from.parent.type.spec.code) return false;
             if ((html && isStructuredHtml(html)) || !looksLikeMarkdown(text)) return false;
-            let doc;
-            try {
-              doc = view.state.schema.nodeFromJSON(fromMarkdown(text).toJSON());
-            } catch {
-              return false;
-            }
-            // Open as deep as it goes, so one pasted paragraph joins the paragraph it lands in.
-            view.dispatch(view.state.tr.replaceSelection(Slice.maxOpen(doc.content)).scrollIntoView());
+            if (loaded) return pasteMarkdown(view, loaded, text);
+            // A paste in the first moments, before the reader has arrived: pasted once it has,
+            // as plain text should it fail to load or parse.
+            const fallback = () => void (view.isDestroyed || view.pasteText(text));
+            void loadMarkdown().then((module) => void (view.isDestroyed || pasteMarkdown(view, module, text) || fallback()), fallback);
             return true;
           },
         },

@@ -14,6 +14,15 @@ async function precache(cache, path) {
   await cache.put(path, response);
   const assets = new Set(html.match(/\/_next\/static\/[^"'\s)\\]+/g) || []);
   await Promise.all([...assets].map((asset) => cache.add(asset).catch(() => undefined)));
+  // Chunks loaded on demand (the Markdown reader for pastes) are named only inside the scripts.
+  const later = new Set();
+  for (const asset of assets) {
+    if (!asset.endsWith('.js')) continue;
+    const script = await cache.match(asset);
+    const text = script ? await script.text() : '';
+    for (const [quoted] of text.matchAll(/"static\/chunks\/[^"\s]+\.js"/g)) later.add(`/_next/${quoted.slice(1, -1)}`);
+  }
+  await Promise.all([...later].filter((asset) => !assets.has(asset)).map((asset) => cache.add(asset).catch(() => undefined)));
 }
 
 self.addEventListener('install', (event) => {

@@ -15,6 +15,7 @@ import { CONTENT_FIELD } from '../../lib/protocol';
 import { commentHighlights } from '../_lib/comment-highlights';
 import type { Identity } from '../_lib/identity';
 import { KeepStoredMarks } from '../_lib/keep-stored-marks';
+import { LocalAutolink } from '../_lib/local-autolink';
 import { useCommentHighlights } from '../_lib/use-comment-highlights';
 import { useMountedEditor } from '../_lib/use-mounted-editor';
 import type { CommentDraft } from './comments-panel';
@@ -112,6 +113,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
         Placeholder.configure({ placeholder: editable ? 'Start writing, or type # for a heading…' : 'This document is empty.' }),
         Collaboration.configure({ document: ydoc, field: CONTENT_FIELD }),
         KeepStoredMarks,
+        LocalAutolink,
         CollaborationCaret.configure({ provider: { awareness: othersOnly(provider.awareness) }, user: userRef.current, render: renderCaret }),
         linkShortcut(() => setLinkRequest((n) => n + 1)),
         commentHighlights((threadId) => activateRef.current(threadId)),

@@ -18,7 +18,7 @@ interface SyncMeta {
 }
 
 /** A transaction the Yjs binding made from someone else's change (not this person's undo or redo). */
-function isRemoteChange(tr: Transaction): boolean {
+export function isRemoteChange(tr: Transaction): boolean {
   if (!isChangeOrigin(tr)) return false;
   const meta = tr.getMeta(ySyncPluginKey) as SyncMeta | undefined;
   return meta?.isUndoRedoOperation !== true;

@@ -99,6 +99,10 @@ describe('writing together', { timeout: 150_000 }, () => {
     await alice.page.locator('.tiptap a[href="https://example.com/plan"]').waitFor();
     await typeParagraph(alice.page, '[ ] book the train');
     await bob.page.locator('.tiptap ul[data-type="taskList"] li', { hasText: 'book the train' }).waitFor();
+    // An address typed is linked by the typist's editor and reaches the other one as a link
+    // (autolink skips changes that arrive through the binding).
+    await typeParagraph(bob.page, 'notes at example.org/notes ');
+    await alice.page.locator('.tiptap a[href="https://example.org/notes"]').waitFor();
 
     // Each sees the other's caret, labelled with their name, and their avatar.
     await alice.page.locator('.collaboration-carets__caret[data-name="Bob Builder"]', { hasText: 'Bob Builder' }).waitFor();
@@ -280,6 +284,15 @@ describe('writing together', { timeout: 150_000 }, () => {
     await waitForEditorText(bob.page, 'Offline and reloaded');
     await waitForEditorText(bob.page, 'Meanwhile at the office');
     await waitForStatus(bob.page, 'offline', false);
+    // Pasted Markdown keeps its structure offline too (its reader is a chunk loaded on demand).
+    await caretToEnd(bob.page);
+    await bob.page.keyboard.press('Enter');
+    await bob.page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.setData('text/plain', '## Pasted offline\n');
+      document.querySelector('.tiptap')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    await bob.page.locator('.tiptap h2', { hasText: 'Pasted offline' }).waitFor();
     await bob.context.setOffline(false);
     await waitForStatus(bob.page, 'connected', true);
     await waitForEditorText(alice.page, 'Offline and reloaded');
