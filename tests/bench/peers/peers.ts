@@ -3,7 +3,7 @@
  * client reaches a document on each. Tandem first; the rest are the peers it is measured against.
  */
 import { createServer } from 'node:net';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listeningPort, nodeArgs, spawnProc, type Proc } from '../harness/process';
 
@@ -108,6 +108,8 @@ export interface StartOptions {
 }
 
 const HOST = '127.0.0.1';
+/** Where, in the relay's data directory, it finds `<document>.update` snapshots to serve. */
+export const RELAY_SNAPSHOTS = 'snapshots';
 const HOCUSPOCUS_TOKEN = 'bench-token';
 
 /**
@@ -156,9 +158,11 @@ export async function startServer(peer: PeerId, options: StartOptions): Promise<
       break;
     }
     case 'relay': {
+      // It stores nothing; the cold load gives it snapshots to hold in memory (the floor).
+      const snapshots = join(options.dataDir, RELAY_SNAPSHOTS);
       proc = spawnProc('node', nodeArgs('tests/bench/peers/relay-server.ts', flags), {
         ...common,
-        env: { PORT: '0', HOST, ...options.env },
+        env: { PORT: '0', HOST, ...(existsSync(snapshots) ? { SNAPSHOT_DIR: snapshots } : {}), ...options.env },
       });
       port = await proc.waitForLine(listeningPort, 30_000);
       break;

@@ -5,10 +5,17 @@
  * sync step 2, and drops clients' sync steps instead of relaying them; so it only serves clients
  * that all join before the first edit, which is what the benchmarks do.
  *
- * Run: node --import tsx tests/bench/peers/relay-server.ts (env PORT, HOST); prints
+ * For the cold load it is the floor too: with `SNAPSHOT_DIR` set, each `<room>.update` file in
+ * it is read into memory at start, and a sync step 1 in that room is answered with the file's
+ * bytes as they are, at once (what any server holding the document already encoded must send).
+ *
+ * Run: node --import tsx tests/bench/peers/relay-server.ts (env PORT, HOST, SNAPSHOT_DIR); prints
  * {"msg":"listening","port":N}.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join as joinPath } from 'node:path';
+import * as encoding from 'lib0/encoding';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const MESSAGE_SYNC = 0;
@@ -20,6 +27,22 @@ const SYNC_UPDATE = 2;
 const EMPTY_STEP2 = Uint8Array.of(MESSAGE_SYNC, SYNC_STEP2, 2, 0, 0);
 
 const rooms = new Map<string, Set<WebSocket>>();
+/** Sync step 2 of each stored snapshot, by room path, encoded once at start. */
+const snapshotSteps = readSnapshots(process.env.SNAPSHOT_DIR);
+
+function readSnapshots(dir: string | undefined): Map<string, Uint8Array> {
+  const steps = new Map<string, Uint8Array>();
+  if (!dir) return steps;
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.update')) continue;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    encoding.writeVarUint(encoder, SYNC_STEP2);
+    encoding.writeVarUint8Array(encoder, readFileSync(joinPath(dir, file)));
+    steps.set(`/${file.slice(0, -'.update'.length)}`, encoding.toUint8Array(encoder));
+  }
+  return steps;
+}
 
 const http = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' }).end('relay');
@@ -49,7 +72,7 @@ function join(roomName: string, ws: WebSocket): void {
     const type = data[0];
     if (type === MESSAGE_SYNC) {
       const step = data[1];
-      if (step === SYNC_STEP1) ws.send(EMPTY_STEP2);
+      if (step === SYNC_STEP1) ws.send(snapshotSteps.get(roomName) ?? EMPTY_STEP2);
       if (step !== SYNC_UPDATE) return;
     } else if (type !== MESSAGE_AWARENESS) {
       return;

@@ -13,7 +13,7 @@ import { freshDataDir, startPeer, withServerAndLoad, type BenchContext } from '.
 import { spread, type Spread } from '../harness/stats';
 import { startLoadGenerator } from '../load/load-generator';
 import { sequentialUpdates, type SequentialUpdates } from '../load/traces';
-import { PEERS, type DocTarget, type PeerId } from '../peers/peers';
+import { PEERS, RELAY_SNAPSHOTS, type DocTarget, type PeerId } from '../peers/peers';
 import { num, ratioText, spreadText, table } from '../report/format';
 import type { ScenarioOutput, TargetResult } from '../report/types';
 import { createSqliteStorage } from '../../../server/storage/sqlite-storage';
@@ -181,8 +181,14 @@ export async function prepare(ctx: BenchContext, peer: PeerId, trace: Sequential
       await ldb.destroy();
       return [{ variant: 'stored state (y-leveldb)', peer, dir, name: DOC_NAME, params: {}, warm: { name: WARM_NAME, params: {} } }];
     }
-    case 'relay':
-      return [];
+    case 'relay': {
+      // The floor: no storage and no Y.Doc, the snapshot's bytes held in memory and sent as they are.
+      const dir = freshDataDir(ctx, 'relay');
+      mkdirSync(join(dir, RELAY_SNAPSHOTS), { recursive: true });
+      writeFileSync(join(dir, RELAY_SNAPSHOTS, `${DOC_NAME}.update`), trace.snapshot);
+      writeFileSync(join(dir, RELAY_SNAPSHOTS, `${WARM_NAME}.update`), warmSnapshot);
+      return [{ variant: 'the snapshot in memory, sent as is (the floor)', peer, dir, name: DOC_NAME, params: {}, warm: { name: WARM_NAME, params: {} } }];
+    }
   }
 }
 
@@ -236,6 +242,8 @@ function report(
       `applying the sync step 2). Each run checks the client's text equals the trace's end content. Tandem's log is written ` +
       `through \`server/storage/sqlite-storage.ts\`'s \`appendUpdates\`; "compacted" replaces it with the snapshot through its \`compact\`. ` +
       `Hocuspocus's SQLite extension and y-leveldb only ever hold a whole-document state here, so they have one row. ` +
+      `The bare ws relay is the floor of any server: it reads the snapshot into memory when it starts and answers the client's sync step 1 with its bytes at once, ` +
+      `so its figure is the handshake, the transfer and the client's own apply, and a server's figure over it is what that server's loading adds. ` +
       `For the y-websocket server the time runs until the text is complete: it answers sync before y-leveldb has loaded the document, so its \`synced\` comes early. The reference is \`Y.applyUpdate\` of the snapshot into a fresh \`Y.Doc\` in the load generator's process (median of 7 after a warm-up, interleaved with the row below it); ` +
       `the first of those decodes is shown too: it runs as cold as the server's load of the document (after one other large document), ` +
       `so it is what the server's own decode costs inside the figure. The row after it applies the snapshot into a Y.Doc that ` +
