@@ -293,6 +293,25 @@ describe('writing together', { timeout: 150_000 }, () => {
       document.querySelector('.tiptap')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
     });
     await bob.page.locator('.tiptap h2', { hasText: 'Pasted offline' }).waitFor();
+    // So do the history's API and every other chunk loaded on demand, however deep it is named.
+    await bob.page.getByTestId('history-button').click();
+    await bob.page.getByTestId('history-panel').locator('.form-error', { hasText: 'The server could not be reached.' }).waitFor();
+    const uncached = await bob.page.evaluate(async () => {
+      const cache = await caches.open('tandem-shell-v1');
+      const cached = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
+      const missing: string[] = [];
+      for (const path of cached) {
+        if (!path.endsWith('.js')) continue;
+        const text = (await (await cache.match(path))?.text()) ?? '';
+        for (const [quoted] of text.matchAll(/"static\/chunks\/[^"\s]+\.js"/g)) {
+          const named = `/_next/${quoted.slice(1, -1)}`;
+          if (!cached.has(named)) missing.push(named);
+        }
+      }
+      return missing;
+    });
+    expect(uncached).toEqual([]);
+    await bob.page.getByTestId('history-button').click();
     await bob.context.setOffline(false);
     await waitForStatus(bob.page, 'connected', true);
     await waitForEditorText(alice.page, 'Offline and reloaded');
