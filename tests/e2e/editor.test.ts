@@ -329,6 +329,26 @@ describe('writing together', { timeout: 150_000 }, () => {
     await alice.page.locator('.doc-link', { hasText: 'Trip to the coast in June' }).click();
     await waitForEditorText(alice.page, 'Written on the train');
   });
+
+  it('opens a document without fetching the home page meanwhile, and its logo still leads home', async () => {
+    const alice = await person('Alice Prefetch');
+    const bob = await person('Bob Prefetch');
+    await createDocument(alice, product.url);
+    const editLink = await createShareLink(alice, 'edit');
+    // The home page's server render, fetched ahead while the document opens, would compete with
+    // the document's first sync for the server.
+    const homeFetches: string[] = [];
+    bob.page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/' && request.resourceType() !== 'document') homeFetches.push(request.url());
+    });
+    await openDocument(bob, editLink);
+    await typeParagraph(bob.page, 'Opened without the home page');
+    await waitForStatus(bob.page, 'connected', true);
+    expect(homeFetches).toEqual([]);
+    await bob.page.getByRole('link', { name: 'All documents' }).click();
+    await bob.page.getByRole('button', { name: 'New document' }).waitFor();
+  });
 });
 
 describe('sharing and refusals', { timeout: 150_000 }, () => {
