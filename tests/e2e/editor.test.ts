@@ -264,6 +264,25 @@ describe('writing together', { timeout: 150_000 }, () => {
     await bob.page.getByTestId('status-announcement').filter({ hasText: 'Connected, all changes saved' }).waitFor({ state: 'attached' });
   });
 
+  it('keeps what the first sync brought for an offline reload', async () => {
+    const alice = await person('Alice Before');
+    const bob = await person('Bob After');
+    await createDocument(alice, product.url);
+    await typeParagraph(alice.page, 'Written before Bob came');
+    await waitForStatus(alice.page, 'connected', true);
+    const editLink = await createShareLink(alice, 'edit');
+    // Bob's first sync brings the text (applied without update events, stored as a whole).
+    await openDocument(bob, editLink);
+    await waitForEditorText(bob.page, 'Written before Bob came');
+    await bob.page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 15_000 });
+    await bob.context.setOffline(true);
+    await waitForStatus(bob.page, 'offline');
+    await bob.page.reload();
+    await editor(bob.page).waitFor();
+    await waitForEditorText(bob.page, 'Written before Bob came');
+    await bob.context.setOffline(false);
+  });
+
   it('shows the local copy when reloading while offline', async () => {
     const { alice, bob } = await twoWriters();
     await typeParagraph(alice.page, 'Meanwhile at the office');
