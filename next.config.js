@@ -7,8 +7,12 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const config = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // Pin the workspace root so a lockfile in a parent directory cannot change what gets traced.
-  turbopack: { root },
+  turbopack: {
+    // Pin the workspace root so a lockfile in a parent directory cannot change what gets traced.
+    root,
+    // Browser code naming Node's `Buffer` gets Next.js's polyfill of it; ours needs none (lib/no-buffer.ts).
+    resolveAlias: { 'next/dist/compiled/buffer': { browser: './lib/no-buffer.ts' } },
+  },
   outputFileTracingRoot: root,
   // `npm start` runs the sync server and Next.js in one process: server rendering must use the
   // same yjs module as the server (not a bundled second copy, which breaks yjs's constructor

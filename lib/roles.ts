@@ -6,6 +6,7 @@ export type Role = 'owner' | 'edit' | 'comment' | 'view';
 /** Roles a share link can grant. */
 export type LinkRole = Exclude<Role, 'owner'>;
 export const LINK_ROLES: readonly LinkRole[] = ['edit', 'comment', 'view'];
+export const ROLES: readonly Role[] = ['owner', ...LINK_ROLES];
 
 /** May change the document's text. */
 export function canEdit(role: Role): boolean {

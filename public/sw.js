@@ -14,15 +14,21 @@ async function precache(cache, path) {
   await cache.put(path, response);
   const assets = new Set(html.match(/\/_next\/static\/[^"'\s)\\]+/g) || []);
   await Promise.all([...assets].map((asset) => cache.add(asset).catch(() => undefined)));
-  // Chunks loaded on demand (the Markdown reader for pastes) are named only inside the scripts.
-  const later = new Set();
-  for (const asset of assets) {
-    if (!asset.endsWith('.js')) continue;
-    const script = await cache.match(asset);
-    const text = script ? await script.text() : '';
-    for (const [quoted] of text.matchAll(/"static\/chunks\/[^"\s]+\.js"/g)) later.add(`/_next/${quoted.slice(1, -1)}`);
+  // Chunks loaded on demand (the Markdown reader, the history, the dialogs' API) are named only
+  // inside the scripts, and an on-demand chunk may name more of its own: follow them all.
+  const seen = new Set(assets);
+  let scripts = [...assets].filter((asset) => asset.endsWith('.js'));
+  while (scripts.length > 0) {
+    const named = new Set();
+    for (const asset of scripts) {
+      const script = await cache.match(asset);
+      const text = script ? await script.text() : '';
+      for (const [quoted] of text.matchAll(/"static\/chunks\/[^"\s]+\.js"/g)) named.add(`/_next/${quoted.slice(1, -1)}`);
+    }
+    scripts = [...named].filter((asset) => !seen.has(asset));
+    for (const asset of scripts) seen.add(asset);
+    await Promise.all(scripts.map((asset) => cache.add(asset).catch(() => undefined)));
   }
-  await Promise.all([...later].filter((asset) => !assets.has(asset)).map((asset) => cache.add(asset).catch(() => undefined)));
 }
 
 self.addEventListener('install', (event) => {

@@ -1,7 +1,8 @@
 'use client';
 
 import { useRef, useState } from 'react';
-import { ApiError, deleteDocument } from '../_lib/api';
+import { deleteDocument } from '../_lib/api';
+import { ApiError } from '../_lib/http';
 import { forgetDoc, type RecentDoc } from '../_lib/recent-docs';
 
 /** The owner's delete, behind a confirmation: the document goes for everyone, for good. */

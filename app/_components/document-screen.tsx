@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import type { Role } from '../../lib/roles';
-import { ApiError } from '../_lib/api';
+import { ApiError } from '../_lib/http';
 import { checkAccess } from '../_lib/early-access';
 import { docIdFromPath, readKeyFromHash } from '../_lib/key-fragment';
 import { findRecentDoc, rememberDoc } from '../_lib/recent-docs';

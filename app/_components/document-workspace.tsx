@@ -63,7 +63,8 @@ export function DocumentWorkspace({ docId, docKey, role, openedBefore }: { docId
   return (
     <div className="workspace" data-role={role}>
       <header className="doc-header">
-        <Link href="/" className="brand brand-compact" aria-label="All documents">
+        {/* Not fetched ahead: that server render would compete with the document's first sync. */}
+        <Link href="/" prefetch={false} className="brand brand-compact" aria-label="All documents">
           <span className="brand-mark" aria-hidden="true">T</span>
         </Link>
         <TitleField title={title} onChange={setTitle} readOnly={!editable || !session} suggestion={firstHeading} />

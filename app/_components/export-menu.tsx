@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { CONTENT_TYPES, FILE_EXTENSIONS, type ContentFormat } from '../../lib/content-format';
-import { fetchContent } from '../_lib/api';
+import { fetchContent } from '../_lib/document-api';
 import { downloadText, fileNameFor } from '../_lib/download';
 
 const DOWNLOADS: ReadonlyArray<{ format: ContentFormat; label: string }> = [

@@ -3,7 +3,8 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { formatOfFileName } from '../../lib/content-format';
-import { ApiError, createDocument } from '../_lib/api';
+import { createDocument } from '../_lib/api';
+import { ApiError } from '../_lib/http';
 import { rememberDoc } from '../_lib/recent-docs';
 
 /** What the picker offers; anything the server parses (Markdown, HTML, text) may also be dropped. */

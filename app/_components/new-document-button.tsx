@@ -2,7 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { ApiError, createDocument } from '../_lib/api';
+import { createDocument } from '../_lib/api';
+import { ApiError } from '../_lib/http';
 import { rememberDoc } from '../_lib/recent-docs';
 import { PlusIcon } from './icons';
 

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LinkRole } from '../../lib/roles';
-import { createLink, listLinks, revokeLink, type LinkInfo } from '../_lib/api';
+import type { LinkInfo } from '../_lib/api';
 import { documentLink } from '../_lib/key-fragment';
 import { loadShareKeys, saveShareKey } from '../_lib/share-keys';
 import { CopyField } from './copy-field';
@@ -14,6 +14,9 @@ const EXPIRY_OPTIONS = [
   { value: String(7 * 24 * 3600e3), label: 'Expires in 7 days' },
   { value: String(30 * 24 * 3600e3), label: 'Expires in 30 days' },
 ] as const;
+
+/** The links API with its validators, loaded when the dialog first needs it rather than with the page. */
+const linksApi = () => import('../_lib/api');
 
 type LinkState = 'active' | 'revoked' | 'expired';
 
@@ -45,7 +48,7 @@ export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: stri
 
   const refresh = useCallback(async () => {
     try {
-      setLinks(await listLinks(docId, ownerKey));
+      setLinks(await (await linksApi()).listLinks(docId, ownerKey));
       setKeys(loadShareKeys(docId));
       setError(null);
     } catch (err) {
@@ -74,7 +77,7 @@ export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: stri
     setError(null);
     try {
       const expiresAt = expiry ? new Date(Date.now() + Number(expiry)) : null;
-      const link = await createLink(docId, ownerKey, role, expiresAt);
+      const link = await (await linksApi()).createLink(docId, ownerKey, role, expiresAt);
       saveShareKey(docId, link.id, link.key);
       setFresh(link.id);
       await refresh();
@@ -88,7 +91,7 @@ export function ShareDialog({ docId, ownerKey }: { docId: string; ownerKey: stri
   const revoke = async (linkId: string) => {
     setError(null);
     try {
-      await revokeLink(docId, ownerKey, linkId);
+      await (await linksApi()).revokeLink(docId, ownerKey, linkId);
       await refresh();
     } catch (err) {
       setError(`Could not revoke the link: ${err instanceof Error ? err.message : String(err)}`);

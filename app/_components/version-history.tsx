@@ -1,12 +1,18 @@
 'use client';
 
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
 import type * as Y from 'yjs';
 import { canEdit, type Role } from '../../lib/roles';
-import { ApiError } from '../_lib/api';
-import { listVersions, nameVersion, restoreVersion, type ListedVersion } from '../_lib/versions-api';
+import { ApiError } from '../_lib/http';
+import type { ListedVersion } from '../_lib/versions-api';
 import { RelativeTime } from './relative-time';
-import { VersionView } from './version-view';
+
+/*
+ * The versions API (with its validators) and the version view (with its diff and renderer) load
+ * when the history is first opened, not with the page: the open of a document does not wait on them.
+ */
+const versionsApi = () => import('../_lib/versions-api');
+const VersionView = lazy(() => import('./version-view').then(({ VersionView }) => ({ default: VersionView })));
 
 /** How often the open list asks for new automatic versions. */
 const REFRESH_MS = 15_000;
@@ -47,7 +53,7 @@ export function VersionHistory({
 
   const refresh = useCallback(async () => {
     try {
-      setVersions(await listVersions(docId, docKey));
+      setVersions(await (await versionsApi()).listVersions(docId, docKey));
       setError(null);
     } catch (err) {
       setError(`Could not load the history: ${message(err)}`);
@@ -70,7 +76,7 @@ export function VersionHistory({
     if (!trimmed) return;
     setBusy(true);
     try {
-      await nameVersion(docId, docKey, trimmed);
+      await (await versionsApi()).nameVersion(docId, docKey, trimmed);
       setName('');
       await refresh();
     } catch (err) {
@@ -84,7 +90,7 @@ export function VersionHistory({
     if (!lastRestore) return;
     setBusy(true);
     try {
-      await restoreVersion(docId, docKey, lastRestore.beforeId);
+      await (await versionsApi()).restoreVersion(docId, docKey, lastRestore.beforeId);
       setLastRestore(null);
       await refresh();
     } catch (err) {
@@ -100,21 +106,23 @@ export function VersionHistory({
     <div className="history-layout" data-open={open}>
       <div className="history-main">
         {open && shown && versions ? (
-          <VersionView
-            key={shown.id}
-            docId={docId}
-            docKey={docKey}
-            ydoc={ydoc}
-            version={shown}
-            versions={versions}
-            canRestore={editable}
-            onBack={() => setSelected(null)}
-            onRestored={async (beforeId) => {
-              setLastRestore({ beforeId, label: shown.name ?? 'Automatic version' });
-              setSelected(null);
-              await refresh();
-            }}
-          />
+          <Suspense fallback={<p className="muted">Loading the version…</p>}>
+            <VersionView
+              key={shown.id}
+              docId={docId}
+              docKey={docKey}
+              ydoc={ydoc}
+              version={shown}
+              versions={versions}
+              canRestore={editable}
+              onBack={() => setSelected(null)}
+              onRestored={async (beforeId) => {
+                setLastRestore({ beforeId, label: shown.name ?? 'Automatic version' });
+                setSelected(null);
+                await refresh();
+              }}
+            />
+          </Suspense>
         ) : null}
         <div className="history-live" hidden={open && shown !== null}>
           {children}

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
-import { ApiError } from '../_lib/api';
+import { ApiError } from '../_lib/http';
 import { liveDocument, renderComparison, renderDocument } from '../_lib/version-rendering';
 import { readVersion, restoreVersion, type ListedVersion } from '../_lib/versions-api';
 

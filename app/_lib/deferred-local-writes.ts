@@ -17,6 +17,8 @@ export const ONLINE_WRITE_INTERVAL_MS = 1000;
 export interface DeferredLocalWrites {
   /** Stores what is queued now, synchronously (the IndexedDB transaction commits on its own). */
   flush(): void;
+  /** Queues the whole document, for a change applied without an update event (quiet-apply.ts). */
+  storeWhole(): void;
   /** Flushes and stops listening (before y-indexeddb is destroyed). */
   stop(): void;
 }
@@ -25,6 +27,8 @@ export interface DeferredLocalWrites {
 export function deferLocalWrites(local: IndexeddbPersistence, ydoc: Y.Doc, connected: () => boolean): DeferredLocalWrites {
   const store = local._storeUpdate;
   let queued: Uint8Array[] = [];
+  /** The whole document is due: it holds everything queued, and is encoded when stored. */
+  let whole = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let due = Infinity;
 
@@ -32,26 +36,40 @@ export function deferLocalWrites(local: IndexeddbPersistence, ydoc: Y.Doc, conne
     clearTimeout(timer);
     timer = undefined;
     due = Infinity;
+    if (whole) {
+      whole = false;
+      queued = [];
+      store(Y.encodeStateAsUpdate(ydoc), null);
+      return;
+    }
     if (queued.length === 0) return;
     const update = queued.length === 1 ? queued[0]! : Y.mergeUpdates(queued);
     queued = [];
     store(update, null);
   };
-  const onUpdate = (update: Uint8Array, origin: unknown) => {
-    // What y-indexeddb itself loaded is stored already.
-    if (origin === local) return;
-    queued.push(update);
+  const schedule = () => {
     const at = performance.now() + (connected() ? ONLINE_WRITE_INTERVAL_MS : 0);
     if (at >= due) return;
     clearTimeout(timer);
     due = at;
     timer = setTimeout(flush, at - performance.now());
   };
+  const onUpdate = (update: Uint8Array, origin: unknown) => {
+    // What y-indexeddb itself loaded is stored already.
+    if (origin === local) return;
+    if (!whole) queued.push(update);
+    schedule();
+  };
 
   ydoc.off('update', store);
   ydoc.on('update', onUpdate);
   return {
     flush,
+    storeWhole() {
+      whole = true;
+      queued = [];
+      schedule();
+    },
     stop() {
       flush();
       ydoc.off('update', onUpdate);

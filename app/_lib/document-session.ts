@@ -13,6 +13,7 @@ import { SaveTracker, type SaveState } from '../../lib/save-tracker';
 import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
 import { deferLocalWrites, ONLINE_WRITE_INTERVAL_MS } from './deferred-local-writes';
 import { loadDurable, saveDurable } from './durable-store';
+import { applyQuietly } from './quiet-apply';
 import type { Identity } from './identity';
 import { refusalFromClose, type Refusal } from './refusal';
 import { clearRescue, saveRescue, takeRescue } from './rescue-store';
@@ -201,6 +202,13 @@ export class DocumentSession {
       provider = p;
       this.provider = p;
       p.awareness.setLocalStateField('user', this.identity);
+      // Until the document shows, only the provider, the save tracker (both ignore what the server
+      // sends) and the offline copy listen for updates: the sync is applied without encoding them.
+      const sync = p.messageHandlers[MessageType.Sync]!;
+      p.messageHandlers[MessageType.Sync] = (...args) => {
+        if (session !== null) return sync(...args);
+        if (applyQuietly(ydoc, () => sync(...args))) localWrites.storeWhole();
+      };
       p.messageHandlers[MessageType.Saved] = (_encoder, decoder) => {
         tracker.acknowledge(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
         durableTimer ??= setTimeout(storeDurable, ONLINE_WRITE_INTERVAL_MS);

@@ -4,7 +4,7 @@
  * several hundred milliseconds in which the server can already answer. The first check of the
  * same document and key takes it; every later check (another link pasted, a retry) asks again.
  */
-import { fetchAccess, type Access } from './api';
+import { fetchAccess, type Access } from './document-api';
 import { docIdFromPath, readKeyFromHash } from './key-fragment';
 import { findRecentDoc } from './recent-docs';
 

@@ -1,11 +1,12 @@
 /** The versions API as the app calls it (validated where it enters, like app/_lib/api.ts). */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PMJson } from '../../lib/version-diff';
-import { docPath, request } from './api';
+import { request } from './api';
+import { docPath } from './http';
 
-const listedVersion = z.object({ id: z.string(), createdAt: z.string(), name: z.string().nullable(), authors: z.array(z.string()) });
+const listedVersion = z.object({ id: z.string(), createdAt: z.string(), name: z.nullable(z.string()), authors: z.array(z.string()) });
 const namedVersion = z.object({ id: z.string(), createdAt: z.string(), name: z.string() });
-const pmJson: z.ZodType<PMJson> = z.looseObject({ type: z.string() }) as unknown as z.ZodType<PMJson>;
+const pmJson: z.ZodMiniType<PMJson> = z.looseObject({ type: z.string() }) as unknown as z.ZodMiniType<PMJson>;
 
 export type ListedVersion = z.infer<typeof listedVersion>;
 

@@ -264,6 +264,25 @@ describe('writing together', { timeout: 150_000 }, () => {
     await bob.page.getByTestId('status-announcement').filter({ hasText: 'Connected, all changes saved' }).waitFor({ state: 'attached' });
   });
 
+  it('keeps what the first sync brought for an offline reload', async () => {
+    const alice = await person('Alice Before');
+    const bob = await person('Bob After');
+    await createDocument(alice, product.url);
+    await typeParagraph(alice.page, 'Written before Bob came');
+    await waitForStatus(alice.page, 'connected', true);
+    const editLink = await createShareLink(alice, 'edit');
+    // Bob's first sync brings the text (applied without update events, stored as a whole).
+    await openDocument(bob, editLink);
+    await waitForEditorText(bob.page, 'Written before Bob came');
+    await bob.page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 15_000 });
+    await bob.context.setOffline(true);
+    await waitForStatus(bob.page, 'offline');
+    await bob.page.reload();
+    await editor(bob.page).waitFor();
+    await waitForEditorText(bob.page, 'Written before Bob came');
+    await bob.context.setOffline(false);
+  });
+
   it('shows the local copy when reloading while offline', async () => {
     const { alice, bob } = await twoWriters();
     await typeParagraph(alice.page, 'Meanwhile at the office');
@@ -293,6 +312,25 @@ describe('writing together', { timeout: 150_000 }, () => {
       document.querySelector('.tiptap')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
     });
     await bob.page.locator('.tiptap h2', { hasText: 'Pasted offline' }).waitFor();
+    // So do the history's API and every other chunk loaded on demand, however deep it is named.
+    await bob.page.getByTestId('history-button').click();
+    await bob.page.getByTestId('history-panel').locator('.form-error', { hasText: 'The server could not be reached.' }).waitFor();
+    const uncached = await bob.page.evaluate(async () => {
+      const cache = await caches.open('tandem-shell-v1');
+      const cached = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
+      const missing: string[] = [];
+      for (const path of cached) {
+        if (!path.endsWith('.js')) continue;
+        const text = (await (await cache.match(path))?.text()) ?? '';
+        for (const [quoted] of text.matchAll(/"static\/chunks\/[^"\s]+\.js"/g)) {
+          const named = `/_next/${quoted.slice(1, -1)}`;
+          if (!cached.has(named)) missing.push(named);
+        }
+      }
+      return missing;
+    });
+    expect(uncached).toEqual([]);
+    await bob.page.getByTestId('history-button').click();
     await bob.context.setOffline(false);
     await waitForStatus(bob.page, 'connected', true);
     await waitForEditorText(alice.page, 'Offline and reloaded');
@@ -309,6 +347,26 @@ describe('writing together', { timeout: 150_000 }, () => {
     await screenshot(alice.page, 'home');
     await alice.page.locator('.doc-link', { hasText: 'Trip to the coast in June' }).click();
     await waitForEditorText(alice.page, 'Written on the train');
+  });
+
+  it('opens a document without fetching the home page meanwhile, and its logo still leads home', async () => {
+    const alice = await person('Alice Prefetch');
+    const bob = await person('Bob Prefetch');
+    await createDocument(alice, product.url);
+    const editLink = await createShareLink(alice, 'edit');
+    // The home page's server render, fetched ahead while the document opens, would compete with
+    // the document's first sync for the server.
+    const homeFetches: string[] = [];
+    bob.page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/' && request.resourceType() !== 'document') homeFetches.push(request.url());
+    });
+    await openDocument(bob, editLink);
+    await typeParagraph(bob.page, 'Opened without the home page');
+    await waitForStatus(bob.page, 'connected', true);
+    expect(homeFetches).toEqual([]);
+    await bob.page.getByRole('link', { name: 'All documents' }).click();
+    await bob.page.getByRole('button', { name: 'New document' }).waitFor();
   });
 });
 
@@ -369,6 +427,27 @@ describe('look and feel', { timeout: 150_000 }, () => {
     const page = await fetch(`${product.url}/d/${new URL(owner.page.url()).pathname.split('/').pop()}`);
     expect(page.status).toBe(200);
     expect(product.output.join('\n')).not.toContain('Yjs was already imported');
+  });
+
+  it('loads the document page with no validator library or Buffer polyfill, within a size budget', async () => {
+    const owner = await person('Bea Budget');
+    await createDocument(owner, product.url);
+    const link = await createShareLink(owner, 'view');
+    const reader = await person('Rex Reader');
+    const scripts: Promise<string>[] = [];
+    reader.page.on('response', (response) => {
+      if (response.request().resourceType() === 'script') scripts.push(response.text());
+    });
+    // Everything the page loads before its load event (async scripts hold it), none of the
+    // chunks it loads on demand later.
+    await reader.page.goto(link, { waitUntil: 'load' });
+    const texts = await Promise.all(scripts);
+    expect(texts.filter((text) => text.includes('$ZodType')).length, 'scripts carrying zod').toBe(0);
+    expect(texts.filter((text) => text.includes('Unknown encoding: ')).length, "scripts carrying a polyfill of Node's Buffer").toBe(0);
+    // 1,207 KB before the validators and the history left; raise it deliberately, not by accident.
+    const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    expect(bytes).toBeLessThan(1_090_000);
+    await editor(reader.page).waitFor();
   });
 
   it('fits a phone screen and follows a dark system theme', async () => {

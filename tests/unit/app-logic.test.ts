@@ -1,6 +1,7 @@
 /** The web app's pure decisions: what the status says, how the title merges, which links are safe. */
 import { describe, expect, it } from 'vitest';
 import { connectionStatus, type ConnectionFacts } from '../../app/_lib/connection-status';
+import { readAccess } from '../../app/_lib/document-api';
 import { docIdFromPath, documentLink, readKeyFromHash } from '../../app/_lib/key-fragment';
 import { refusalFromClose } from '../../app/_lib/refusal';
 import { rovingTarget } from '../../app/_lib/roving-focus';
@@ -104,5 +105,14 @@ describe('normalizeHref', () => {
     expect(normalizeHref('mailto:a@b.c')).toBe('mailto:a@b.c');
     expect(normalizeHref('javascript:alert(1)')).toBeNull();
     expect(normalizeHref('  ')).toBeNull();
+  });
+});
+
+describe('readAccess', () => {
+  it('takes an answer naming a known role', () => {
+    for (const role of ['owner', 'edit', 'comment', 'view'] as const) expect(readAccess({ role })).toEqual({ role });
+  });
+  it('refuses an unknown role, a missing one, or no object at all', () => {
+    for (const body of [{ role: 'admin' }, { role: 3 }, {}, null, undefined, 'edit', ['edit']]) expect(readAccess(body)).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
 import { deferLocalWrites, ONLINE_WRITE_INTERVAL_MS } from '../../app/_lib/deferred-local-writes';
+import { applyQuietly } from '../../app/_lib/quiet-apply';
 
 /** A Y.Doc with y-indexeddb's store listener stood in for by a recorder. */
 function setup(connected: { now: boolean }) {
@@ -25,6 +26,23 @@ function setup(connected: { now: boolean }) {
 describe('deferLocalWrites', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }));
   afterEach(() => vi.useRealTimers());
+
+  it('stores the whole document when asked to, in place of what was queued, on the same schedule', () => {
+    const { ydoc, text, stored, storedText, writes } = setup({ now: true });
+    text.insert(0, 'queued ');
+    // Content applied without an update event (the first sync), which the queue never saw.
+    const server = new Y.Doc();
+    server.getText('t').insert(0, 'from the server');
+    applyQuietly(ydoc, () => Y.applyUpdate(ydoc, Y.encodeStateAsUpdate(server)));
+    writes.storeWhole();
+    vi.advanceTimersByTime(ONLINE_WRITE_INTERVAL_MS - 1);
+    expect(stored).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(stored).toHaveLength(1);
+    expect(storedText()).toBe(text.toString());
+    expect(storedText()).toContain('from the server');
+    expect(storedText()).toContain('queued ');
+  });
 
   it('stores at most once a second while connected, every change merged into one write', () => {
     const { text, stored, storedText } = setup({ now: true });
