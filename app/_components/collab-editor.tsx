@@ -13,6 +13,7 @@ import { contentExtensions } from '../../lib/content-schema';
 import { MarkdownPaste } from '../../lib/markdown-paste';
 import { CONTENT_FIELD } from '../../lib/protocol';
 import { commentHighlights } from '../_lib/comment-highlights';
+import { CORE_EXTENSIONS } from '../_lib/editor-core-extensions';
 import type { Identity } from '../_lib/identity';
 import { KeepStoredMarks } from '../_lib/keep-stored-marks';
 import { LocalAutolink } from '../_lib/local-autolink';
@@ -70,6 +71,7 @@ export function CollabEditor(props: { ydoc: Y.Doc; provider: WebsocketProvider; 
   const { editor, mountRef } = useMountedEditor(
     () => ({
       editable,
+      enableCoreExtensions: CORE_EXTENSIONS,
       extensions: [
         // The schema comes from one definition shared with the server's renderers and parsers.
         ...contentExtensions({ openLinksOnClick: !editable }),

@@ -1,9 +1,9 @@
 'use client';
 
 import type { Editor } from '@tiptap/core';
-import { useEditorState } from '@tiptap/react';
 import { yUndoPluginKey } from '@tiptap/y-tiptap';
-import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
+import { editorFrameStore } from '../_lib/editor-frame-store';
 import { rovingTarget } from '../_lib/roving-focus';
 import {
   BulletListIcon,
@@ -56,6 +56,30 @@ function ToolButton({ spec, tabStop, onFocus }: { spec: ButtonSpec; tabStop: boo
   );
 }
 
+/** What the buttons show: the marks and blocks active at the caret, and whether undo and redo can run. */
+function toolbarState(e: Editor) {
+  const undo = yUndoPluginKey.getState(e.state)?.undoManager;
+  return {
+    h1: e.isActive('heading', { level: 1 }),
+    h2: e.isActive('heading', { level: 2 }),
+    h3: e.isActive('heading', { level: 3 }),
+    bold: e.isActive('bold'),
+    italic: e.isActive('italic'),
+    strike: e.isActive('strike'),
+    code: e.isActive('code'),
+    link: e.isActive('link'),
+    bulletList: e.isActive('bulletList'),
+    orderedList: e.isActive('orderedList'),
+    taskList: e.isActive('taskList'),
+    blockquote: e.isActive('blockquote'),
+    codeBlock: e.isActive('codeBlock'),
+    // What the Collaboration extension's undo and redo commands check first. `e.can()` would
+    // build every command of the editor to ask.
+    canUndo: (undo?.undoStack.length ?? 0) > 0,
+    canRedo: (undo?.redoStack.length ?? 0) > 0,
+  };
+}
+
 /** Formatting controls that show what is active at the caret. */
 export function EditorToolbar({ editor, linkRequest }: { editor: Editor; linkRequest: number }) {
   const [linkOpen, setLinkOpen] = useState(false);
@@ -64,28 +88,8 @@ export function EditorToolbar({ editor, linkRequest }: { editor: Editor; linkReq
     if (linkRequest > 0) setLinkOpen(true);
   }, [linkRequest]);
 
-  const s = useEditorState({
-    editor,
-    selector: ({ editor: e }) => ({
-      h1: e.isActive('heading', { level: 1 }),
-      h2: e.isActive('heading', { level: 2 }),
-      h3: e.isActive('heading', { level: 3 }),
-      bold: e.isActive('bold'),
-      italic: e.isActive('italic'),
-      strike: e.isActive('strike'),
-      code: e.isActive('code'),
-      link: e.isActive('link'),
-      bulletList: e.isActive('bulletList'),
-      orderedList: e.isActive('orderedList'),
-      taskList: e.isActive('taskList'),
-      blockquote: e.isActive('blockquote'),
-      codeBlock: e.isActive('codeBlock'),
-      // What the Collaboration extension's undo and redo commands check first. `e.can()` would
-      // build every command of the editor to ask, on every transaction (every keystroke).
-      canUndo: (yUndoPluginKey.getState(e.state)?.undoManager.undoStack.length ?? 0) > 0,
-      canRedo: (yUndoPluginKey.getState(e.state)?.undoManager.redoStack.length ?? 0) > 0,
-    }),
-  });
+  const store = useMemo(() => editorFrameStore(editor, toolbarState), [editor]);
+  const s = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
   const chain = () => editor.chain().focus();
   const groups: ButtonSpec[][] = [

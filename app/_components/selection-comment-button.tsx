@@ -11,10 +11,15 @@ export function SelectionCommentButton({ editor, onStart }: { editor: Editor; on
   const [place, setPlace] = useState<{ top: number; left: number } | null>(null);
 
   useEffect(() => {
+    let shown = false;
     const update = () => {
       const { view, state } = editor;
+      // Most transactions are typing, here or by someone else, with nothing selected: then there
+      // is nothing to place and, unless a button is up, nothing to hide either.
+      if (state.selection.empty && !shown) return;
       const paper = view.dom.closest('.paper');
-      if (state.selection.empty || !paper) return setPlace(null);
+      shown = !state.selection.empty && paper !== null;
+      if (!shown || !paper) return setPlace(null);
       const end = view.coordsAtPos(state.selection.to);
       const box = paper.getBoundingClientRect();
       setPlace({ top: end.bottom - box.top + 6, left: Math.min(end.left - box.left, box.width - 120) });
