@@ -8,31 +8,33 @@
  *
  *   npx tsx tests/bench/browser/keystroke-cpu.ts [--keys=200] [--profile=DIR]
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type CDPSession, type Page } from 'playwright-core';
+import { listeningPort, nodeArgs, spawnProc } from '../harness/process';
 
 const EDITOR = '.ProseMirror';
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const KEYS = Number(arg('keys') ?? 200);
 const PROFILE_DIR = arg('profile');
 
-async function startServer(): Promise<{ port: number; stop: () => void }> {
-  const child = spawn('node', ['--import', 'tsx', 'server/start.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: `/tmp/ks-cpu-${process.pid}`, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** The product as `npm start` runs it, on a data directory of its own that `stop` removes. */
+async function startServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tandem-keystroke-cpu-'));
+  const app = spawnProc('node', nodeArgs('server/start.ts'), {
+    timeoutMs: 3_600_000,
+    name: 'tandem-app',
+    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const match = /"msg":"listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"listening"/.exec(buffered);
-      if (match) resolve(Number(match[1] ?? match[2]));
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { port, stop: () => child.kill() };
+  const port = await app.waitForLine(listeningPort, 120_000);
+  return {
+    port,
+    stop: async () => {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Resolves once the reader's editor shows `text` (its writer's caret past it): woken by its mutations, no polling. */
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    server.stop();
+    await server.stop();
   }
 }
 
