@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { CLIENT_AT, CLOCK_AT, DELETION_FIELDS, ITEM_STRUCT, LENGTH_AT, ORIGIN_AT, REFERENCES_END, SKIP_STRUCT, STRUCT_FIELDS, type UpdateOutline } from './update-outline';
 
 export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
 
@@ -11,27 +12,28 @@ export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
  * what it needs has arrived, instead of integrating something that may fail later and be blamed
  * on whoever completes it.
  */
-export function hasMissingDependencies(doc: Y.Doc, update: DecodedUpdate): boolean {
-  const { structs, ds } = update;
+export function hasMissingDependencies(doc: Y.Doc, update: UpdateOutline): boolean {
+  const { structs, deletions } = update;
   // How far each client's history reaches once this update's own structs are counted in.
   // Plain functions below, not closures: one closure per update showed in the profile.
   const reach = new Map<number, number>();
-  for (const struct of structs) {
-    const { client, clock } = struct.id;
-    if (struct instanceof Y.Skip) continue;
+  for (let i = 0; i < structs.length; i += STRUCT_FIELDS) {
+    if (structs[i] === SKIP_STRUCT) continue;
+    const client = structs[i + CLIENT_AT]!;
+    const clock = structs[i + CLOCK_AT]!;
     const known = reachOf(doc, reach, client);
     if (clock > known) return true; // a gap in this client's history
-    reach.set(client, Math.max(known, clock + struct.length));
+    reach.set(client, Math.max(known, clock + structs[i + LENGTH_AT]!));
   }
-  for (const struct of structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const parent = struct.parent;
-    if (!isKnown(doc, reach, struct.origin) || !isKnown(doc, reach, struct.rightOrigin)) return true;
-    if (parent instanceof Y.ID && !isKnown(doc, reach, parent)) return true;
+  for (let i = 0; i < structs.length; i += STRUCT_FIELDS) {
+    if (structs[i] !== ITEM_STRUCT) continue;
+    // Origin, right origin and parent (when it is an item), each a client and a clock or -1s.
+    for (let field = i + ORIGIN_AT; field < i + REFERENCES_END; field += 2) {
+      if (!isKnown(doc, reach, structs[field]!, structs[field + 1]!)) return true;
+    }
   }
-  for (const [client, ranges] of ds.clients) {
-    const known = reachOf(doc, reach, client);
-    for (const range of ranges) if (range.clock + range.len > known) return true;
+  for (let i = 0; i < deletions.length; i += DELETION_FIELDS) {
+    if (deletions[i + 1]! + deletions[i + 2]! > reachOf(doc, reach, deletions[i]!)) return true;
   }
   return false;
 }
@@ -40,6 +42,7 @@ function reachOf(doc: Y.Doc, reach: Map<number, number>, client: number): number
   return reach.get(client) ?? Y.getState(doc.store, client);
 }
 
-function isKnown(doc: Y.Doc, reach: Map<number, number>, id: Y.ID | null): boolean {
-  return id === null || id.clock < reachOf(doc, reach, id.client);
+/** Whether the id (client, clock) is in `doc` or this update; a client of -1 is no id at all. */
+function isKnown(doc: Y.Doc, reach: Map<number, number>, client: number, clock: number): boolean {
+  return client === -1 || clock < reachOf(doc, reach, client);
 }

@@ -19,10 +19,21 @@ import type { Cancel, Scheduler } from '../scheduler';
 import type { StoredDoc } from '../storage/doc-log';
 import { SNAPSHOT_INDEX, buildDoc } from './build-doc';
 import { limitToComments } from './comment-scope';
-import { hasMissingDependencies, type DecodedUpdate } from './dependencies';
+import { hasMissingDependencies } from './dependencies';
 import type { Committer, PendingUpdate } from './committer';
 import type { Peer } from './peer';
 import { Presence, REMOTE_TTL_MS, type PresenceLimits } from './presence';
+import {
+  CLIENT_AT,
+  CLOCK_AT,
+  LENGTH_AT,
+  ORIGIN_AT,
+  RIGHT_ORIGIN_AT,
+  appendInsertions,
+  isOneInsertion,
+  outlineUpdate,
+  type UpdateOutline,
+} from './update-outline';
 
 export interface RoomDeps {
   readonly committer: Committer;
@@ -55,6 +66,8 @@ const EMPTY_UPDATE = new Uint8Array([0, 0]);
 export const MAX_WAITING_BYTES_PER_PEER = 4 * 1024 * 1024;
 const FIRST_RELOAD_RETRY_MS = 100;
 const MAX_RELOAD_RETRY_MS = 5_000;
+/** Most client updates that wait for the end of a socket read (see integrateArrivals). */
+const MAX_ARRIVALS_AT_ONCE = 64;
 /** A room rebuilds itself after an unexpected error at most this often (rule D13). */
 const MIN_MS_BETWEEN_RECOVERIES = 10_000;
 
@@ -104,6 +117,14 @@ function applyAndTellIfChanged(doc: Y.Doc, update: Uint8Array, origin: unknown):
  */
 const authorNames = new WeakMap<Peer, string | null>();
 
+/** A client update that passed the checks on arrival, not integrated yet. */
+interface Arrival {
+  readonly peer: Peer;
+  readonly update: Uint8Array;
+  readonly outline: UpdateOutline;
+  readonly receivedAt: number;
+}
+
 /** Work that waits while the document is rebuilt. */
 type Held =
   | { readonly kind: 'frame'; readonly peer: Peer; readonly frame: ClientFrame; readonly receivedAt: number; readonly bytes: number }
@@ -152,6 +173,10 @@ export class Room {
   private heldBytes = 0;
   /** Client updates that refer to content not here yet, per peer, in arrival order (rule D9). */
   private waiting: Map<Peer, { updates: Array<{ update: Uint8Array; receivedAt: number }>; bytes: number }> | null = null;
+  /** Client updates accepted on arrival, waiting for the end of the socket read (see integrateArrivals). */
+  private arrivals: Arrival[] | null = null;
+  /** Bound once, like flushPresenceTask. */
+  private readonly integrateArrivalsTask: () => void;
   private readyWaiters: Array<() => void> = [];
   private destroyed = false;
   /** When `recover` last started a rebuild (scheduler time), or null. */
@@ -167,6 +192,7 @@ export class Room {
     this.storedStateVector = stored.updates.length === 0 ? stateVector : null;
     this.presence = new Presence(deps.presenceLimits);
     this.flushPresenceTask = this.flushPresence.bind(this);
+    this.integrateArrivalsTask = this.integrateArrivals.bind(this);
   }
 
   get peerCount(): number {
@@ -175,10 +201,11 @@ export class Room {
 
   /** No peers, nothing in flight, not rebuilding: safe to drop from memory. */
   isIdle(): boolean {
-    return this.peers.size === 0 && this.inflight.length === 0 && !this.rebuilding;
+    return this.peers.size === 0 && this.inflight.length === 0 && !this.rebuilding && this.arrivals === null;
   }
 
   join(peer: Peer): void {
+    this.integrateArrivals();
     this.peers.add(peer);
     if (this.rebuilding) {
       // The rebuild sends it the rebuilt document's state vector (what is held may be at fault).
@@ -196,6 +223,8 @@ export class Room {
   }
 
   leave(peer: Peer): void {
+    // Its updates that arrived before it left are integrated, as they would have been at once.
+    this.integrateArrivals();
     if (!this.peers.delete(peer)) return;
     authorNames.delete(peer);
     this.awaitingStep1?.delete(peer);
@@ -208,7 +237,13 @@ export class Room {
   /** Handles one decoded frame. Throws ProtocolError for input the peer must be closed for. */
   receive(peer: Peer, frame: ClientFrame, receivedAt: number): void {
     if (!this.peers.has(peer)) return;
-    if (this.rebuilding) return this.holdFrame(peer, frame, receivedAt);
+    // Updates that arrived before this frame go first (see integrateArrivals); a sender they
+    // closed would not have had this frame delivered.
+    if ((frame.kind !== 'update' || this.rebuilding) && this.integrateArrivals()?.has(peer)) return;
+    if (this.rebuilding) {
+      this.holdFrame(peer, frame, receivedAt);
+      return;
+    }
     switch (frame.kind) {
       case 'sync-step1':
         return this.answerSyncStep1(peer, frame.stateVector);
@@ -268,6 +303,7 @@ export class Room {
 
   /** A message from another instance about this document. */
   receiveBus(message: BusMessage, from: string): void {
+    this.integrateArrivals();
     if (this.rebuilding) {
       this.held.push({ kind: 'bus', message, from });
       return;
@@ -298,6 +334,7 @@ export class Room {
    * never reach a peer early.
    */
   catchUp(stored: StoredDoc): void {
+    this.integrateArrivals();
     if (this.rebuilding) {
       this.held.push({ kind: 'catch-up', stored });
       return;
@@ -315,7 +352,7 @@ export class Room {
    * false if the change changed nothing.
    */
   async applyServerChange(origin: Peer, change: (doc: Y.Doc) => void): Promise<boolean> {
-    await this.whenReady();
+    await this.whenReadyAndCaughtUp();
     const doc = this.ensureDoc();
     const captured: { update: Uint8Array | null } = { update: null };
     const capture = (u: Uint8Array, o: unknown) => {
@@ -346,7 +383,7 @@ export class Room {
 
   /** The document's committed state as one Yjs update, once everything it includes is committed. */
   async readCommitted(): Promise<Uint8Array> {
-    await this.whenReady();
+    await this.whenReadyAndCaughtUp();
     const state = Y.encodeStateAsUpdate(this.ensureDoc());
     await new Promise<void>((resolve) => this.afterCommitted(resolve));
     return state;
@@ -422,6 +459,7 @@ export class Room {
   /** Frees the document; the registry calls this when it unloads the room. */
   destroy(): void {
     this.destroyed = true;
+    this.arrivals = null;
     this.cancelPresenceSweep?.();
     this.doc?.destroy();
     this.doc = null;
@@ -535,15 +573,15 @@ export class Room {
       metrics.updatesDropped.inc({ reason: 'read-only' });
       return;
     }
-    let decoded: DecodedUpdate;
+    let outline: UpdateOutline;
     try {
       // Garbage is refused here, cheaply, without touching the document.
-      decoded = Y.decodeUpdate(update);
+      outline = outlineUpdate(update);
     } catch {
       metrics.updatesDropped.inc({ reason: 'invalid' });
       throw new ProtocolError('malformed Yjs update');
     }
-    if (!this.doc && this.storedStateVector && decoded.structs.length === 0 && decoded.ds.clients.size === 0) {
+    if (!this.doc && this.storedStateVector && outline.structs.length === 0 && outline.deletions.length === 0) {
       // An empty update (a client's answer to our step 1 when it has nothing we lack): nothing to
       // build the document for. Everything stored is committed, so the stored state is saved.
       if (peer.wantsSavedAcks) peer.send(encodeSaved(this.storedStateVector));
@@ -553,10 +591,114 @@ export class Room {
       peer.close(CloseCode.InternalError, 'storage unavailable; retry later');
       return;
     }
-    const doc = this.ensureDoc();
-    if (hasMissingDependencies(doc, decoded)) return this.wait(peer, update, receivedAt);
-    this.integrateFromPeer(doc, peer, update, receivedAt);
+    this.ensureDoc();
+    const arrival: Arrival = { peer, update, outline, receivedAt };
+    if (!this.arrivals) {
+      this.arrivals = [arrival];
+      queueMicrotask(this.integrateArrivalsTask);
+    } else if (this.arrivals.push(arrival) >= MAX_ARRIVALS_AT_ONCE) {
+      this.integrateArrivals();
+    }
+  }
+
+  /**
+   * Integrates the client updates that arrived since the last call, in arrival order. They wait
+   * for the end of the socket read (`ws` hands over every frame of one read in one synchronous
+   * loop), or until MAX_ARRIVALS_AT_ONCE wait, so that a writer's typing among them is integrated
+   * at once (see typingRunAt). Each update is still checked, refused, committed and acknowledged
+   * on its own, as if integrated when it arrived, and each integration is a Yjs transaction of
+   * its own: some updates fail only as their transaction ends, and must fail alone. Anything
+   * that reads or changes the document calls this first, so nothing overtakes them. Returns the
+   * peers it closed, if any.
+   */
+  private integrateArrivals(): ReadonlySet<Peer> | null {
+    const arrivals = this.arrivals;
+    if (!arrivals) return null;
+    this.arrivals = null;
+    let closed: Set<Peer> | null = null;
+    for (let next = 0; next < arrivals.length && !this.destroyed; next++) {
+      const { peer, update, outline, receivedAt } = arrivals[next]!;
+      // Frames after one that closed their connection were never delivered then.
+      if (closed?.has(peer) || !this.peers.has(peer)) continue;
+      if (this.rebuilding) {
+        // As when they arrive during a rebuild: held, then replayed into the rebuilt document.
+        if (!this.holdFrame(peer, { kind: 'update', update }, receivedAt)) (closed ??= new Set()).add(peer);
+        continue;
+      }
+      const doc = this.ensureDoc();
+      const typed = this.typingRunAt(doc, arrivals, next);
+      try {
+        if (typed > 1) this.integrateTypingRun(doc, arrivals.slice(next, next + typed));
+        else if (!this.integrateArrival(doc, peer, update, outline, receivedAt)) (closed ??= new Set()).add(peer);
+      } catch (error) {
+        (closed ??= new Set()).add(peer);
+        this.frameFailed(peer, error);
+      }
+      next += typed - 1;
+    }
     if (this.hasWaiting()) this.retryWaiting();
+    return closed;
+  }
+
+  /**
+   * How many arrivals from `start` are one writer typing: each inserting characters right after
+   * the one before (see appendInsertions), the first new to the document and with nothing
+   * missing, all of them within the backlog's limits. 1 when there is no such run.
+   */
+  private typingRunAt(doc: Y.Doc, arrivals: readonly Arrival[], start: number): number {
+    const first = arrivals[start]!;
+    if (!canEdit(first.peer.role) || !isOneInsertion(first.update, first.outline)) return 1;
+    const head = first.outline.structs;
+    const client = head[CLIENT_AT]!;
+    let end = head[CLOCK_AT]! + head[LENGTH_AT]!;
+    let bytes = first.update.length;
+    let next = start + 1;
+    for (; next < arrivals.length; next++) {
+      const { peer, update, outline } = arrivals[next]!;
+      if (peer !== first.peer || !isOneInsertion(update, outline)) break;
+      const struct = outline.structs;
+      const continues = struct[CLIENT_AT] === client && struct[CLOCK_AT] === end && struct[ORIGIN_AT] === client && struct[ORIGIN_AT + 1] === end - 1;
+      const sameRight = struct[RIGHT_ORIGIN_AT] === head[RIGHT_ORIGIN_AT] && struct[RIGHT_ORIGIN_AT + 1] === head[RIGHT_ORIGIN_AT + 1];
+      if (!continues || !sameRight) break;
+      end += struct[LENGTH_AT]!;
+      bytes += update.length;
+    }
+    if (next - start < 2) return 1;
+    // A repeat, a gap, a reference to something missing or a full backlog: each decided on its own.
+    if (head[CLOCK_AT] !== Y.getState(doc.store, client) || hasMissingDependencies(doc, first.outline)) return 1;
+    return this.deps.committer.canAccept(this.docId, bytes) ? next - start : 1;
+  }
+
+  /**
+   * Integrates a run of one writer's typing (see typingRunAt) as one update: Yjs integrates it
+   * once instead of once per character, with the same result. Each update is still committed,
+   * relayed and acknowledged as it came. Throws ProtocolError, as integrateFromPeer does, if it
+   * does not integrate: then it was the first update that did not.
+   */
+  private integrateTypingRun(doc: Y.Doc, run: readonly Arrival[]): void {
+    const { peer } = run[0]!;
+    const outlines = run.map((arrival) => arrival.outline);
+    const typed = appendInsertions(
+      run.map((arrival) => arrival.update),
+      outlines,
+    );
+    this.settleSavedStateVector(peer);
+    const outcome = this.integrate(doc, typed, peer, true);
+    if (!outcome) {
+      this.deps.metrics.updatesDropped.inc({ reason: 'does-not-integrate' });
+      throw new ProtocolError('Yjs update does not apply to this document');
+    }
+    for (const { update, receivedAt } of run) {
+      const pending: PendingUpdate = { docId: this.docId, origin: peer, update, receivedAt, savedStateVector: null, changedNothing: !outcome.changed };
+      this.deps.committer.enqueue(pending);
+      this.inflight.push(pending);
+    }
+  }
+
+  /** One arrived update. False if its sender was closed. */
+  private integrateArrival(doc: Y.Doc, peer: Peer, update: Uint8Array, outline: UpdateOutline, receivedAt: number): boolean {
+    if (hasMissingDependencies(doc, outline)) return this.wait(peer, update, receivedAt);
+    return this.integrateFromPeer(doc, peer, update, receivedAt);
   }
 
   /**
@@ -610,17 +752,19 @@ export class Room {
     return this.waiting !== null && this.waiting.size > 0;
   }
 
-  private wait(peer: Peer, update: Uint8Array, receivedAt: number): void {
+  /** False, with the peer closed, if it has too much waiting already. */
+  private wait(peer: Peer, update: Uint8Array, receivedAt: number): boolean {
     this.waiting ??= new Map();
     const entry = this.waiting.get(peer) ?? { updates: [], bytes: 0 };
     if (entry.bytes + update.length > MAX_WAITING_BYTES_PER_PEER) {
       this.waiting.delete(peer);
       peer.close(CloseCode.TryAgainLater, 'too many updates waiting for content the server does not have; reconnect');
-      return;
+      return false;
     }
     entry.updates.push({ update, receivedAt });
     entry.bytes += update.length;
     this.waiting.set(peer, entry);
+    return true;
   }
 
   /** Integrates every waiting update whose dependencies have arrived, until none is left that can. */
@@ -631,7 +775,7 @@ export class Room {
       progressed = false;
       for (const [peer, entry] of [...waiting]) {
         const doc = this.doc;
-        const ready = entry.updates.filter((item) => !hasMissingDependencies(doc, Y.decodeUpdate(item.update)));
+        const ready = entry.updates.filter((item) => !hasMissingDependencies(doc, outlineUpdate(item.update)));
         if (ready.length === 0) continue;
         progressed = true;
         entry.updates = entry.updates.filter((item) => !ready.includes(item));
@@ -748,14 +892,16 @@ export class Room {
     this.deps.onSettled(this.docId);
   }
 
-  private holdFrame(peer: Peer, frame: ClientFrame, receivedAt: number): void {
+  /** False, with the peer closed, if too much is held already. */
+  private holdFrame(peer: Peer, frame: ClientFrame, receivedAt: number): boolean {
     const bytes = frame.kind === 'update' || frame.kind === 'awareness' ? frame.update.length : frame.kind === 'sync-step1' ? frame.stateVector.length : 1;
     if (this.heldBytes + bytes > this.deps.maxHeldBytes) {
       peer.close(CloseCode.TryAgainLater, 'the document is being reloaded; reconnect');
-      return;
+      return false;
     }
     this.heldBytes += bytes;
     this.held.push({ kind: 'frame', peer, frame, receivedAt, bytes });
+    return true;
   }
 
   private replay(item: Held): void {
@@ -771,6 +917,15 @@ export class Room {
         return this.receiveBus(item.message, item.from);
       case 'catch-up':
         return this.catchUp(item.stored);
+    }
+  }
+
+  /** Not rebuilding, with every update that arrived integrated. */
+  private async whenReadyAndCaughtUp(): Promise<void> {
+    for (;;) {
+      await this.whenReady();
+      this.integrateArrivals();
+      if (!this.rebuilding) return;
     }
   }
 

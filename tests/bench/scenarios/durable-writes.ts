@@ -21,14 +21,14 @@ const WINDOW = 2_000;
  * machine that was a quarter to a half (the main thread runnable but waiting the rest).
  */
 const WHERE_THE_TIME_GOES =
-  'Where a committed update\'s server time goes (CPU profile, `--profile`): integrating it into the ' +
-  'room\'s Y.Doc about 23 % (Yjs\'s transaction, struct reading and merging; lib0\'s per-event allocations, ' +
-  'a quarter of it before, are skipped), garbage collection 24 %, SQLite 15 % (the INSERTs, 64 rows per ' +
-  'statement, 9 %; COMMIT with its WAL writes 6 %; `synchronous = NORMAL` fsyncs only at checkpoints, a ' +
-  'few dozen per run, about 1 % of the time), WebSocket receive 8 %, the dependency check (decoding the ' +
-  'update a first time) 6 %, the fan-out latency histogram 3 %, the rest bookkeeping (queues, the saved ' +
-  'acknowledgement: one state vector per document per commit). Compaction, when a log has outgrown ' +
-  'its snapshot, reads back and deletes what it folds: up to 8 % more.';
+  'Where a committed update\'s server time goes (CPU profile, `--profile`): SQLite about 18 % (the INSERTs, 64 rows ' +
+  'per statement, and COMMIT with its WAL writes; `synchronous = NORMAL` fsyncs only at checkpoints), garbage ' +
+  'collection 16 %, WebSocket receive 10 %, integrating it into the room\'s Y.Doc 8 % (the updates of one socket read ' +
+  'wait for the end of the read, and a writer\'s typing among them is integrated as one insertion: a tenth of the Yjs ' +
+  'cost of one transaction per update), the relay and the saved acknowledgement after the commit 5 %, the fan-out ' +
+  'latency histogram 2 %, reading the update\'s outline (its structs\' ids and references, for the dependency check) ' +
+  '1 %, the rest bookkeeping (queues, frames). Compaction, when a log has outgrown its snapshot, reads back and ' +
+  'deletes what it folds: about 7 % more.';
 
 interface DurableRun {
   readonly rep: number;
