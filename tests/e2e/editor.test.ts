@@ -391,7 +391,7 @@ describe('writing together', { timeout: 150_000 }, () => {
     await waitForEditorText(alice.page, 'Bob over the early socket');
     await waitForStatus(bob.page, 'connected', true);
     const { socketsAt, accessAnswered } = await bob.page.evaluate(() => {
-      const access = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname.endsWith('/access'));
+      const access = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => new URL(e.name).pathname.endsWith('/access'));
       return { socketsAt: (window as unknown as { __socketsAt: number[] }).__socketsAt, accessAnswered: access?.responseEnd ?? -1 };
     });
     expect(sockets).toHaveLength(1);
