@@ -8,11 +8,9 @@ import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { MessageType } from '../../lib/protocol';
+import { MessageType, SAVED_ACK_PARAM } from '../../lib/protocol';
 import { SaveTracker, type SaveState } from '../../lib/save-tracker';
-import { collabParams, websocketBase } from './collab-url';
 import { connectionStatus, type ConnectionFacts, type ConnectionStatus } from './connection-status';
-import { EarlyOrNewWebSocket } from './early-socket';
 import { deferLocalWrites, ONLINE_WRITE_INTERVAL_MS } from './deferred-local-writes';
 import { loadDurable, saveDurable } from './durable-store';
 import { applyQuietly } from './quiet-apply';
@@ -58,6 +56,10 @@ function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
     a.localLoaded === b.localLoaded &&
     a.refusal === b.refusal
   );
+}
+
+function websocketBase(): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/collab`;
 }
 
 export class DocumentSession {
@@ -194,10 +196,8 @@ export class DocumentSession {
       if (disposed || provider !== null) return;
       localLoaded = true;
       const p = new OwnPresenceProvider(websocketBase(), docId, ydoc, {
-        params: collabParams(key),
+        params: { key, [SAVED_ACK_PARAM]: '1' },
         connect: navigator.onLine,
-        // The socket the page opened while it started, if any (early-socket.ts).
-        WebSocketPolyfill: EarlyOrNewWebSocket,
       });
       provider = p;
       this.provider = p;

@@ -1,14 +1,10 @@
 /**
- * The access check of the document the page was opened on, and its WebSocket, started as soon as
- * the page's script runs rather than once React has hydrated and mounted the screen: on a
- * document page that is several hundred milliseconds in which the server can already answer.
- * The first check of the same document and key takes the early answer; every later check
- * (another link pasted, a retry) asks again. The socket is taken by the provider
- * (`early-socket.ts`).
+ * The access check of the document the page was opened on, sent as soon as the page's script
+ * runs rather than once React has hydrated and mounted the screen: on a document page that is
+ * several hundred milliseconds in which the server can already answer. The first check of the
+ * same document and key takes it; every later check (another link pasted, a retry) asks again.
  */
-import { collabUrl } from './collab-url';
 import { fetchAccess, type Access } from './document-api';
-import { openEarlySocket } from './early-socket';
 import { docIdFromPath, readKeyFromHash } from './key-fragment';
 import { findRecentDoc } from './recent-docs';
 
@@ -26,8 +22,6 @@ function startEarly(): { docId: string; key: string; access: Promise<Access> } |
   }
   if (!key) return null;
   const access = fetchAccess(docId, key);
-  // The socket too: its handshake and the server's load of the document overlap the page's start.
-  if (navigator.onLine) openEarlySocket(collabUrl(docId, key));
   // Its failure is handled by the check that takes it; none may never come (the page unloads).
   access.catch(() => {});
   return { docId, key, access };
