@@ -91,6 +91,8 @@ export interface DurableResult {
   /** Send to durable acknowledgement, per edit. */
   readonly latency: HistogramJson;
   readonly loadCpuShare: number;
+  /** Updates the load generator had to make during the run (0 unless the server outran what was made beforehand). */
+  readonly preparedWhileMeasuring: number;
 }
 
 export interface VerifyResult {
