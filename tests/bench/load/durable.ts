@@ -17,7 +17,7 @@ import { DeliveryTracker } from './tracker';
  * The fastest rate (updates/s, all writers together) the updates made beforehand are sized for:
  * well above the target, so a server that reaches it never waits on the load generator's Yjs.
  */
-export const PREPARED_FOR_RATE = 150_000;
+export const PREPARED_FOR_RATE = 200_000;
 /** Made per writer at a time if a server outruns PREPARED_FOR_RATE anyway. */
 const MORE = 2_000;
 
