@@ -14,11 +14,13 @@ import { LightClient } from './light-client';
 import { DeliveryTracker } from './tracker';
 
 /**
- * The fastest rate (updates/s, all writers together) the updates made beforehand are sized for:
- * well above the target, so a server that reaches it never waits on the load generator's Yjs.
+ * The rate (updates/s, all writers together) the updates made beforehand are sized for when the
+ * writers go as fast as acknowledgements allow: well above the target (the max phase has reached
+ * 175,000/s), so a fast server does not wait on the load generator's Yjs. A paced run makes its
+ * rate's worth and a fifth more.
  */
-export const PREPARED_FOR_RATE = 200_000;
-/** Made per writer at a time if a server outruns PREPARED_FOR_RATE anyway. */
+export const PREPARED_FOR_RATE = 250_000;
+/** Made per writer at a time if a server outruns what was made anyway. */
 const MORE = 2_000;
 
 interface Writer {
@@ -52,7 +54,8 @@ export async function durable(command: Extract<LoadCommand, { kind: 'durable' }>
     sent: 0,
     committed: 0,
   }));
-  const preparedPerWriter = Math.ceil((PREPARED_FOR_RATE * command.durationMs) / 1000 / writers.length);
+  const preparedRate = command.rate === undefined ? PREPARED_FOR_RATE : command.rate * 1.2;
+  const preparedPerWriter = Math.ceil((preparedRate * command.durationMs) / 1000 / writers.length);
   for (const writer of writers) prepare(writer, preparedPerWriter);
   let preparedWhileMeasuring = 0;
   let sent = 0;

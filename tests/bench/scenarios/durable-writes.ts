@@ -119,7 +119,7 @@ export async function durableWrites(ctx: BenchContext): Promise<ScenarioOutput> 
   const pacedColumn = column(paced);
   const markdown = [
     `${config.clients} documents with one writer each (light clients, \`saved=1\`), sending one-character updates made ` +
-      `beforehand (enough for ${PREPARED_FOR_RATE.toLocaleString('en-US')}/s; any it had to make while measuring are counted below), for ${config.durationMs / 1000} s, at most ${WINDOW} unacknowledged per writer. Tandem acknowledges ` +
+      `beforehand (enough for ${PREPARED_FOR_RATE.toLocaleString('en-US')}/s, or the paced rate and a fifth more; any it had to make while measuring are counted below), for ${config.durationMs / 1000} s, at most ${WINDOW} unacknowledged per writer. Tandem acknowledges ` +
       `durability with its \`Saved\` message (the committed state vector). "Max": as fast as acknowledgements allow, ` +
       `rate = acknowledged updates / time from the first send to the last acknowledgement (its commit times are mostly ` +
       `queueing). "Paced": offered at ${TARGET_RATE.toLocaleString('en-US')} updates/s, the commit time a writer sees at the ` +
