@@ -201,8 +201,8 @@ function report(ctx: BenchContext, runs: readonly RampRun[], failures: readonly 
     `${config.clients} clients on one document, presence off, every client typing in turn. The total rate steps through ` +
       `${config.rates.join(', ')} edits/s, ${config.stepMs / 1000} s per step, on the same connections; a step passes if its p99 ` +
       `delivery latency is at most ${config.p99LimitMs} ms and every delivery has arrived within 2 s of its end. "Sustained" is the ` +
-      `last step passed. Deliveries per second = rate × ${config.clients - 1}. If the load generator's share of its core is above 85 % ` +
-      `100 % at the breaking step, the figure is a lower bound for that server.`,
+      `last step passed. Deliveries per second = rate × ${config.clients - 1}. If the load generator's share of its core is ` +
+      `${LOAD_LIMIT_SHARE * 100} % or more at the breaking step, the figure is a lower bound for that server.`,
     '',
     table(['server', 'sustained', 'Tandem / this', 'deliveries', 'stopped by'], rows),
     '',

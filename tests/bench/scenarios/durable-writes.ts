@@ -82,7 +82,8 @@ export async function durableWrites(ctx: BenchContext): Promise<ScenarioOutput> 
             p99: latency.percentile(99),
             committed: result.committed,
             sent: result.sent,
-            serverCpuShare: used.cpuMs / used.wallMs,
+            // Over the measured time, not the window: the server idles while the writers' updates are made.
+            serverCpuShare: used.cpuMs / result.wallMs,
             serverCpuPerUpdateUs: (used.cpuMs * 1000) / result.committed,
             loadCpuShare: result.loadCpuShare,
             preparedWhileMeasuring: result.preparedWhileMeasuring,
