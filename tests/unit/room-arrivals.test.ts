@@ -1,19 +1,27 @@
 import * as encoding from 'lib0/encoding';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocId } from '../../lib/doc-id';
 import { CloseCode } from '../../lib/protocol';
 import { createMetrics } from '../../server/metrics';
-import type { Committer, PendingUpdate } from '../../server/rooms/committer';
+import { Committer, type PendingUpdate } from '../../server/rooms/committer';
 import type { Peer } from '../../server/rooms/peer';
 import { DEFAULT_PRESENCE_LIMITS } from '../../server/rooms/presence';
 import { MAX_WAITING_BYTES_PER_PEER, Room } from '../../server/rooms/room';
 import { createNodeScheduler } from '../../server/scheduler';
+import { EMPTY_STORED_DOC } from '../../server/storage/doc-log';
+import { createSqliteStorage } from '../../server/storage/sqlite-storage';
+import type { Storage } from '../../server/storage/storage';
+import { tempDir } from '../helpers/tandem';
 import { waitFor } from '../helpers/wait';
 
 const logger = pino({ level: 'silent' });
-const EMPTY = { snapshot: null, updates: [], throughSeq: 0 };
+const DOC = 'doc' as DocId;
+const opened: Storage[] = [];
+afterEach(async () => {
+  for (const storage of opened.splice(0)) await storage.close();
+});
 
 interface FakePeer extends Peer {
   readonly closes: Array<{ code: number; reason: string }>;
@@ -24,35 +32,62 @@ function fakePeer(): FakePeer {
   return { role: 'edit', linkId: null, wantsSavedAcks: true, closes, send() {}, close: (code, reason) => void closes.push({ code, reason }) };
 }
 
-/** A room whose committer only records what it is given, and whose document's transactions are counted. */
+/**
+ * A room on the server's own Committer and a SQLite log in a temporary directory, wired as the
+ * registry wires them: what the committer commits goes back to the room. `committed` lists what
+ * was committed, in commit order; the document's transactions are counted.
+ */
 function roomForTest() {
-  const enqueued: PendingUpdate[] = [];
-  const committer = {
-    canAccept: () => true,
-    enqueue: (pending: PendingUpdate) => enqueued.push(pending) > 0,
-    whenCommitted: (_docId: DocId, fire: () => void) => fire(),
-  } as unknown as Committer;
+  const storage = createSqliteStorage({ dataDir: tempDir() });
+  opened.push(storage);
+  const committed: PendingUpdate[] = [];
+  const scheduler = createNodeScheduler(logger);
+  const metrics = createMetrics();
+  let room: Room | undefined;
+  const committer = new Committer({
+    log: storage.log,
+    scheduler,
+    logger,
+    metrics,
+    onCommitted: (_docId, updates) => {
+      committed.push(...updates);
+      room!.committed(updates);
+    },
+  });
   const counts = { transactions: 0 };
   const built: { doc: Y.Doc | null } = { doc: null };
-  const scheduler = createNodeScheduler(logger);
-  const room = new Room('doc' as DocId, EMPTY, null, {
+  room = new Room(DOC, EMPTY_STORED_DOC, null, {
     committer,
     bus: { publish() {} } as never,
     logger,
-    metrics: createMetrics(),
+    metrics,
     scheduler,
     presenceLimits: DEFAULT_PRESENCE_LIMITS,
     maxHeldBytes: 1024 * 1024,
     beforeNextFlush: (task) => scheduler.soon(task),
-    readStateVector: async () => new Uint8Array([0]),
-    reload: async () => EMPTY,
+    readStateVector: async (snapshot) => Y.encodeStateVectorFromUpdate(snapshot),
+    reload: (docId) => storage.log.load(docId),
     onBuilt: (_docId, doc) => {
       built.doc = doc;
       doc.on('afterTransaction', () => counts.transactions++);
     },
     onSettled() {},
   });
-  return { room, enqueued, counts, built };
+  /**
+   * Waits until `count` updates are committed and nothing more is queued, then checks that the
+   * SQLite log holds exactly those, one entry each, in that order.
+   */
+  const settled = async (count: number): Promise<PendingUpdate[]> => {
+    await waitFor(() => committed.length >= count, `${count} updates to be committed`);
+    await afterThisTurn();
+    await committer.drain();
+    const stored = await storage.log.load(DOC);
+    // SQLite gives Buffers back: compared as plain bytes.
+    const bytes = (update: Uint8Array) => [...update];
+    expect(stored.updates.map(bytes)).toEqual(committed.map((p) => bytes(p.update)));
+    return committed;
+  };
+  return { room, counts, built, settled };
 }
 
 /** Updates of one client typing `text`: one per character of a string, or per piece of an array. */
@@ -94,7 +129,7 @@ function afterThisTurn(): Promise<void> {
 
 describe('Room: the updates of one socket read', () => {
   it('are integrated in order, each queued for commit on its own, with its own changedNothing', async () => {
-    const { room, enqueued } = roomForTest();
+    const { room, settled } = roomForTest();
     const writer = fakePeer();
     room.join(writer);
     const [a, b, c] = typing(1, 'abc');
@@ -104,15 +139,15 @@ describe('Room: the updates of one socket read', () => {
       [writer, a!],
       [writer, c!],
     ]);
-    await afterThisTurn();
-    expect(enqueued.map((p) => p.update)).toEqual([a, b, a, c]);
+    const committed = await settled(4);
+    expect(committed.map((p) => p.update)).toEqual([a, b, a, c]);
     // Sent again, `a` changed nothing the second time: no version authorship for it.
-    expect(enqueued.map((p) => p.changedNothing)).toEqual([false, false, true, false]);
+    expect(committed.map((p) => p.changedNothing)).toEqual([false, false, true, false]);
     expect(writer.closes).toEqual([]);
   });
 
   it("are integrated in order however many, a writer's typing a few dozen characters at a time", async () => {
-    const { room, enqueued, counts } = roomForTest();
+    const { room, settled, counts } = roomForTest();
     const writer = fakePeer();
     room.join(writer);
     const updates = typing(1, 'x'.repeat(500));
@@ -120,14 +155,14 @@ describe('Room: the updates of one socket read', () => {
       room,
       updates.map((update) => [writer, update] as const),
     );
-    await afterThisTurn();
-    expect(enqueued.map((p) => p.update)).toEqual(updates);
+    const committed = await settled(updates.length);
+    expect(committed.map((p) => p.update)).toEqual(updates);
     expect(counts.transactions).toBeGreaterThan(1);
     expect(counts.transactions).toBeLessThan(updates.length / 10);
   });
 
   it('wait for what an earlier one of the same read provides (rule D9)', async () => {
-    const { room, enqueued } = roomForTest();
+    const { room, settled } = roomForTest();
     const writer = fakePeer();
     room.join(writer);
     const [a, b] = typing(1, 'ab');
@@ -135,8 +170,8 @@ describe('Room: the updates of one socket read', () => {
       [writer, b!],
       [writer, a!],
     ]);
-    await afterThisTurn();
-    expect(enqueued.map((p) => p.update)).toEqual([a, b]);
+    const committed = await settled(2);
+    expect(committed.map((p) => p.update)).toEqual([a, b]);
     expect(writer.closes).toEqual([]);
   });
 
@@ -145,7 +180,7 @@ describe('Room: the updates of one socket read', () => {
     // A zero-length deleted item in map `m`: Yjs throws only as the transaction ends (tests/integration/hardening.test.ts).
     ['throws as its transaction ends', new Uint8Array(Buffer.from('0101b803002101016d01610000', 'hex'))],
   ])('one that %s closes only its sender: nothing of it or after it from that sender is queued, the others are', async (_name, broken) => {
-    const { room, enqueued } = roomForTest();
+    const { room, settled } = roomForTest();
     const good = fakePeer();
     const bad = fakePeer();
     room.join(good);
@@ -159,18 +194,17 @@ describe('Room: the updates of one socket read', () => {
       [bad, later!],
     ]);
     // The failed update made the room rebuild its document; what came after it waits for that.
-    await waitFor(() => enqueued.length === 2, 'the good updates to be queued');
-    await afterThisTurn();
+    const committed = await settled(2);
     expect(bad.closes).toEqual([{ code: CloseCode.BadRequest, reason: 'Yjs update does not apply to this document' }]);
     expect(good.closes).toEqual([]);
-    expect(enqueued.map((p) => [p.origin, p.update])).toEqual([
+    expect(committed.map((p) => [p.origin, p.update])).toEqual([
       [good, a],
       [good, b],
     ]);
   });
 
   it('from a sender closed on the way are not integrated after the one that closed it', async () => {
-    const { room, enqueued } = roomForTest();
+    const { room, settled } = roomForTest();
     const good = fakePeer();
     const greedy = fakePeer();
     room.join(good);
@@ -184,13 +218,13 @@ describe('Room: the updates of one socket read', () => {
       [good, a!],
       [greedy, independent!],
     ]);
-    await afterThisTurn();
+    const committed = await settled(1);
     expect(greedy.closes.map((c) => c.code)).toEqual([CloseCode.TryAgainLater]);
-    expect(enqueued.map((p) => [p.origin, p.update])).toEqual([[good, a]]);
+    expect(committed.map((p) => [p.origin, p.update])).toEqual([[good, a]]);
   });
 
   it("from one writer typing are integrated by Yjs as one insertion, and each committed as it came", async () => {
-    const { room, enqueued, built } = roomForTest();
+    const { room, settled, built } = roomForTest();
     const writer = fakePeer();
     room.join(writer);
     const typist = new Y.Doc();
@@ -209,16 +243,17 @@ describe('Room: the updates of one socket read', () => {
       room,
       typed.map((update) => [writer, update] as const),
     );
-    await afterThisTurn();
+    const committed = await settled(updates.length);
     expect(structsSeen).toEqual([2]);
     expect(built.doc!.getText('t').toString()).toBe('typed end');
     expect(Y.encodeStateAsUpdate(built.doc!)).toEqual(Y.encodeStateAsUpdate(typist));
-    expect(enqueued.map((p) => p.update)).toEqual(updates);
-    expect(enqueued.map((p) => p.changedNothing)).toEqual(updates.map(() => false));
+    expect(committed.map((p) => p.update)).toEqual(updates);
+    expect(committed.map((p) => p.changedNothing)).toEqual(updates.map(() => false));
   });
 
-  it('of writers typing, deleting and resending at random end in the same document, and the same changedNothing, as one at a time', async () => {
-    let seed = 99;
+  const SEED = 99;
+  it(`of writers typing, deleting and resending at random (seed ${SEED}) end in the same document, and the same changedNothing, as one at a time`, async () => {
+    let seed = SEED;
     const random = (below: number) => {
       seed ^= seed << 13;
       seed ^= seed >>> 17;
@@ -226,7 +261,7 @@ describe('Room: the updates of one socket read', () => {
       return (seed >>> 0) % below;
     };
     for (let round = 0; round < 20; round++) {
-      const { room, enqueued, built } = roomForTest();
+      const { room, settled, built } = roomForTest();
       const writers = [1, 2, 3].map((clientID) => {
         const doc = new Y.Doc();
         doc.clientID = clientID;
@@ -272,9 +307,10 @@ describe('Room: the updates of one socket read', () => {
         oneRead(room, read);
         await afterThisTurn();
       }
+      const committed = await settled(delivered.length);
       expect(writers.map((w) => w.peer.closes)).toEqual([[], [], []]);
-      expect(enqueued.map((p) => p.update)).toEqual(delivered.map(([, update]) => update));
-      expect(enqueued.map((p) => !p.changedNothing)).toEqual(referenceChanged);
+      expect(committed.map((p) => p.update)).toEqual(delivered.map(([, update]) => update));
+      expect(committed.map((p) => !p.changedNothing)).toEqual(referenceChanged);
       expect(built.doc!.getText('t').toString()).toBe(reference.getText('t').toString());
       expect(Y.encodeStateAsUpdate(built.doc!)).toEqual(Y.encodeStateAsUpdate(reference));
     }
