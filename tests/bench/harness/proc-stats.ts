@@ -91,3 +91,60 @@ export function noiseWindow(pids: readonly number[]): { stop(): number } {
     stop: () => Math.max(0, (machineBusyMs() - busy0 - (ours() - ours0)) / (performance.now() - wall0)),
   };
 }
+
+/** A process's CPU time at a moment of the machine's clock (`performance.timeOrigin + performance.now()`). */
+export interface CpuSample {
+  readonly atEpochMs: number;
+  readonly cpuMs: number;
+}
+
+/**
+ * Samples a process's CPU time every `everyMs`, so the CPU of a window timed in another process
+ * (the load generator's measured seconds) can be cut out of a longer one: see `cpuBetween`.
+ */
+export function sampleCpu(pid: number, everyMs: number): { stop(): CpuSample[] } {
+  const samples: CpuSample[] = [];
+  const take = (): void => {
+    try {
+      samples.push({ atEpochMs: performance.timeOrigin + performance.now(), cpuMs: cpuMs(pid) });
+    } catch {
+      // process gone
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
+/** CPU milliseconds used between two moments of the machine's clock, interpolated between samples. */
+export function cpuBetween(samples: readonly CpuSample[], fromEpochMs: number, toEpochMs: number): number {
+  const at = (t: number): number => {
+    const after = samples.findIndex((s) => s.atEpochMs >= t);
+    if (after <= 0) return after === 0 ? samples[0]!.cpuMs : samples.at(-1)!.cpuMs;
+    const a = samples[after - 1]!;
+    const b = samples[after]!;
+    return a.cpuMs + ((b.cpuMs - a.cpuMs) * (t - a.atEpochMs)) / (b.atEpochMs - a.atEpochMs);
+  };
+  return at(toEpochMs) - at(fromEpochMs);
+}
+
+/**
+ * Waits until the process uses less than `share` of a core over `windowMs` (a server finishing
+ * the background work a run left it), at most `maxMs`; returns whether it did.
+ */
+export async function waitForIdleProcess(pid: number, share: number, windowMs: number, maxMs: number): Promise<boolean> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    const window = cpuWindow(pid);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const used = window.stop();
+    if (used.cpuMs <= used.wallMs * share) return true;
+  }
+  return false;
+}

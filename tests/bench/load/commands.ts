@@ -88,6 +88,9 @@ export interface DurableResult {
   readonly sent: number;
   /** From the first edit to the last acknowledgement. */
   readonly wallMs: number;
+  /** When the first edit was sent and the last acknowledgement came, on the machine's clock (performance.timeOrigin-based). */
+  readonly startedAtEpochMs: number;
+  readonly endedAtEpochMs: number;
   /** Send to durable acknowledgement, per edit. */
   readonly latency: HistogramJson;
   readonly loadCpuShare: number;

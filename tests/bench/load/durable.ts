@@ -116,6 +116,8 @@ export async function durable(command: Extract<LoadCommand, { kind: 'durable' }>
       committed,
       sent,
       wallMs: lastAck - t0,
+      startedAtEpochMs: performance.timeOrigin + t0,
+      endedAtEpochMs: performance.timeOrigin + lastAck,
       latency: histogram.toJSON(),
       loadCpuShare: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),
       preparedWhileMeasuring,
