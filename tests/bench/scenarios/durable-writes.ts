@@ -18,20 +18,21 @@ const WINDOW = 2_000;
 const IDLE_SHARE = 0.15;
 
 /**
- * Measured once, from CPU profiles of this scenario (`--profile`), as shares of the server's busy
- * time; written here so the report explains its numbers. Compare runs by "server CPU per update"
- * in the table: the rate follows how much of its core the server is given, and on a shared
- * machine that was a quarter to a half (the main thread runnable but waiting the rest).
+ * Measured from CPU profiles of this scenario (`--profile`, three servers, 2026-12-03), as shares
+ * of the main thread's busy time after start-up; written here so the report explains its
+ * numbers. Compare runs by "server CPU per update" in the table.
  */
 const WHERE_THE_TIME_GOES =
-  'Where a committed update\'s server time goes (CPU profile, `--profile`): SQLite about 18 % (the INSERTs, 64 rows ' +
-  'per statement, and COMMIT with its WAL writes; `synchronous = NORMAL` fsyncs only at checkpoints), garbage ' +
-  'collection 16 %, WebSocket receive 10 %, integrating it into the room\'s Y.Doc 8 % (the updates of one socket read ' +
-  'wait for the end of the read, and a writer\'s typing among them is integrated as one insertion: a tenth of the Yjs ' +
-  'cost of one transaction per update), the relay and the saved acknowledgement after the commit 5 %, the fan-out ' +
-  'latency histogram 2 %, reading the update\'s outline (its structs\' ids and references, for the dependency check) ' +
-  '1 %, the rest bookkeeping (queues, frames). Compaction, when a log has outgrown its snapshot, reads back and ' +
-  'deletes what it folds: about 7 % more.';
+  "Where a committed update's server time goes (CPU profiles, `--profile`, three servers). On the main thread: " +
+  'SQLite about 38 % (about three fifths appending: INSERTs of 64 rows per statement and COMMIT with its WAL writes, ' +
+  '`synchronous = NORMAL` fsyncs only at checkpoints; the rest deleting rows a compaction folded, in 1 ms slices), ' +
+  'garbage collection 21 %, WebSocket receive 11 %, Yjs 7 % (the updates of one socket read wait for the end of the ' +
+  "read, and a writer's typing among them is integrated as one insertion), the room's bookkeeping 6 %, the committer " +
+  "4 %, reading each update's outline (its structs' ids and references, for the dependency check) 4 %, metrics 2 %, " +
+  'the relay and the saved acknowledgement after the commit 2 %. Beside it, the worker thread folds each log that ' +
+  'has outgrown its snapshot: it reads every row back (about 40 % of its time) and applies it with Yjs (about 30 %), ' +
+  'about as much CPU again per update, at the lowest priority; the row "afterwards" is the part of it still to do ' +
+  'when the writers stop. Nothing waits on an fsync per commit.';
 
 interface DurableRun {
   readonly rep: number;
