@@ -128,6 +128,17 @@ export class Presence {
     return changed;
   }
 
+  /**
+   * Whether `entry` only renews a live state (same bytes, so a newer clock is all it brings):
+   * clients send these every 15 s so others do not time them out (rule P9). Asked before `apply`.
+   */
+  isRenewal(entry: AwarenessEntry): boolean {
+    const held = this.records.get(entry.clientId)?.state;
+    if (!held || !entry.state || held.length !== entry.state.length) return false;
+    for (let i = 0; i < held.length; i++) if (held[i] !== entry.state[i]) return false;
+    return true;
+  }
+
   /** Applies entries relayed from another server instance, which has already filtered its own clients. */
   applyRemote(instance: string, entries: readonly AwarenessEntry[], now: number): AwarenessEntry[] {
     const owner = this.remoteOwner(instance);

@@ -70,6 +70,11 @@ const MAX_RELOAD_RETRY_MS = 5_000;
 const MAX_ARRIVALS_AT_ONCE = 64;
 /** A room rebuilds itself after an unexpected error at most this often (rule D13). */
 const MIN_MS_BETWEEN_RECOVERIES = 10_000;
+/**
+ * Longest a presence renewal waits to ride along with a change (rule P9). Clients renew every
+ * 15 s and drop a state not renewed for 30 s, so a wait this short is never seen.
+ */
+export const RENEWAL_WAIT_MS = 2_000;
 
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === EMPTY_STATE_VECTOR.length && stateVector[0] === 0;
@@ -163,6 +168,9 @@ export class Room {
   /** Presence changes waiting for this turn's broadcast; `local` ones also go on the bus. */
   private changedPresence: Map<number, AwarenessEntry> | null = null;
   private changedLocalPresence: Map<number, AwarenessEntry> | null = null;
+  /** Renewals waiting for the next presence change or RENEWAL_WAIT_MS (rule P9); `local` as above. */
+  private renewals: Map<number, { entry: AwarenessEntry; local: boolean }> | null = null;
+  private cancelRenewalWait: Cancel | null = null;
   /** Bound, not an arrow field: tsx keeps function names, which costs an arrow ~250 bytes more. */
   private readonly flushPresenceTask: () => void;
   private cancelPresenceSweep: Cancel | null = null;
@@ -251,10 +259,11 @@ export class Room {
         return this.receiveUpdate(peer, frame.update, receivedAt);
       case 'awareness': {
         const entries = decodeAwarenessEntries(frame.update);
+        const renewals = this.renewalsAmong(entries);
         const changed = this.presence.apply(peer, entries, this.deps.scheduler.now());
         if (changed.length > 0) authorNames.delete(peer);
         this.deps.metrics.awarenessDropped.inc(entries.length - changed.length);
-        for (const entry of changed) this.notePresenceChange(entry, true);
+        for (const entry of changed) this.notePresenceChange(entry, true, renewals?.has(entry) ?? false);
         return;
       }
       case 'query-awareness': {
@@ -461,6 +470,8 @@ export class Room {
     this.destroyed = true;
     this.arrivals = null;
     this.cancelPresenceSweep?.();
+    this.cancelRenewalWait?.();
+    this.cancelRenewalWait = null;
     this.doc?.destroy();
     this.doc = null;
     this.stored = null;
@@ -839,7 +850,10 @@ export class Room {
     } catch {
       return;
     }
-    for (const entry of this.presence.applyRemote(from, entries, this.deps.scheduler.now())) this.notePresenceChange(entry, false);
+    const renewals = this.renewalsAmong(entries);
+    for (const entry of this.presence.applyRemote(from, entries, this.deps.scheduler.now())) {
+      this.notePresenceChange(entry, false, renewals?.has(entry) ?? false);
+    }
     this.schedulePresenceSweep();
   }
 
@@ -936,14 +950,44 @@ export class Room {
 
   // --- presence ----------------------------------------------------------------------------------
 
-  private notePresenceChange(entry: AwarenessEntry, local: boolean): void {
+  /** The entries that only renew a state held (see Presence.isRenewal); null when none do, as usual. */
+  private renewalsAmong(entries: readonly AwarenessEntry[]): Set<AwarenessEntry> | null {
+    let renewals: Set<AwarenessEntry> | null = null;
+    for (const entry of entries) if (this.presence.isRenewal(entry)) (renewals ??= new Set()).add(entry);
+    return renewals;
+  }
+
+  /**
+   * Changes go out at the end of this turn. A renewal waits for the next change, or at most
+   * RENEWAL_WAIT_MS, and goes in its frame (rule P9): with hundreds of people each renewing every
+   * 15 s, a frame per renewal would be a write to every connection several times a second.
+   */
+  private notePresenceChange(entry: AwarenessEntry, local: boolean, renewal = false): void {
+    if (renewal) {
+      (this.renewals ??= new Map()).set(entry.clientId, { entry, local });
+      this.cancelRenewalWait ??= this.deps.scheduler.after(RENEWAL_WAIT_MS, () => {
+        this.cancelRenewalWait = null;
+        this.deps.beforeNextFlush(this.flushPresenceTask);
+      });
+      return;
+    }
+    this.renewals?.delete(entry.clientId);
     (this.changedPresence ??= new Map()).set(entry.clientId, entry);
     if (local) (this.changedLocalPresence ??= new Map()).set(entry.clientId, entry);
     this.deps.beforeNextFlush(this.flushPresenceTask);
   }
 
-  /** One awareness frame per turn for all changes, encoded once and sent to every peer. */
+  /** One awareness frame for all changes and waiting renewals, encoded once and sent to every peer. */
   private flushPresence(): void {
+    if (this.renewals) {
+      for (const { entry, local } of this.renewals.values()) {
+        (this.changedPresence ??= new Map()).set(entry.clientId, entry);
+        if (local) (this.changedLocalPresence ??= new Map()).set(entry.clientId, entry);
+      }
+      this.renewals = null;
+      this.cancelRenewalWait?.();
+      this.cancelRenewalWait = null;
+    }
     const changed = this.changedPresence;
     const local = this.changedLocalPresence;
     this.changedPresence = null;

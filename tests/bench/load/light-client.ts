@@ -63,7 +63,10 @@ export class LightClient implements BenchClient {
   private readonly prefix: Uint8Array;
   private readonly hocuspocus: boolean;
   private readonly token: string;
+  /** The presence state as JSON, without its last `}`: a caret position is added per move. */
   private readonly presenceState: string | null;
+  /** Where this client's caret is (the stock client's `cursor.index`), once it has typed. */
+  private caret: number | null = null;
   private presenceClock = 0;
   /** Awareness clock last seen per client id (for the y-websocket re-send rule). */
   private readonly awarenessClocks = new Map<number, number>();
@@ -83,9 +86,7 @@ export class LightClient implements BenchClient {
     const prefixEncoder = encoding.createEncoder();
     if (this.hocuspocus) encoding.writeVarString(prefixEncoder, target.name);
     this.prefix = encoding.toUint8Array(prefixEncoder);
-    this.presenceState = options.presence
-      ? JSON.stringify({ user: { name: `user ${options.index}`, color: '#4363d8' } })
-      : null;
+    this.presenceState = options.presence ? JSON.stringify({ user: { name: `user ${options.index}`, color: '#4363d8' } }).slice(0, -1) : null;
     const query = new URLSearchParams(target.params).toString();
     const url = this.hocuspocus ? target.url : `${target.url}/${target.name}${query ? `?${query}` : ''}`;
     let resolveSynced!: () => void;
@@ -118,11 +119,18 @@ export class LightClient implements BenchClient {
     return Y.getState(this.doc.store, this.doc.clientID);
   }
 
-  /** One keystroke at a random place in this client's own text. */
+  /**
+   * One keystroke at a random place in this client's own text; with presence on, its caret moves
+   * after it, a new state as the stock client's `cursor` field makes (not a renewal).
+   */
   edit(): void {
     this.tracker.recordSend(this.doc.clientID, this.clock, performance.now());
-    this.text.insert(Math.floor(Math.random() * (this.text.length + 1)), 'x');
-    if (this.presenceState !== null) this.sendPresence();
+    const position = Math.floor(Math.random() * (this.text.length + 1));
+    this.text.insert(position, 'x');
+    if (this.presenceState !== null) {
+      this.caret = position + 1;
+      this.sendPresence();
+    }
   }
 
   /** Sends a ready-made Yjs update, as the stock client sends a local change. */
@@ -180,7 +188,8 @@ export class LightClient implements BenchClient {
       encoding.writeVarUint(inner, 1);
       encoding.writeVarUint(inner, this.doc.clientID);
       encoding.writeVarUint(inner, this.presenceClock);
-      encoding.writeVarString(inner, this.presenceState ?? 'null');
+      const state = this.presenceState === null ? 'null' : `${this.presenceState}${this.caret === null ? '' : `,"cursor":{"index":${this.caret}}`}}`;
+      encoding.writeVarString(inner, state);
       encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
     });
   }
