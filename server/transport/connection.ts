@@ -5,7 +5,11 @@ import type { Role } from '../../lib/roles';
 import type { Metrics } from '../metrics';
 import type { Peer } from '../rooms/peer';
 import type { Flushable, OutboxFlusher } from './outbox';
-import { wireFrame } from './wire-frame';
+import { joinedWireFrames, wireFrame } from './wire-frame';
+
+/** Frames joined into one buffer per write at most; a longer backlog is written corked, as it is. */
+const MAX_JOINED_FRAMES = 16;
+const MAX_JOINED_BYTES = 64 * 1024;
 
 export interface ConnectionOptions {
   readonly ws: WebSocket;
@@ -69,23 +73,28 @@ export class Connection implements Peer, Flushable {
     this.outbox = [];
     if (!this.isOpen || frames.length === 0) return;
     const { ws, metrics } = this.options;
-    // Frames go straight to the TCP socket, framed once per message (see wire-frame.ts), and
-    // corking it turns the frames of this turn into one write. `ws` exposes no public handle for
-    // its socket; without one (never, while open), its own send does the same work. Its sender
-    // is left with control frames only (pings, close), which are written at once, never queued,
-    // with compression off: so nothing it writes can overtake or split these.
-    // A lone frame (the usual case: one edit per turn) is written as it is: corking it would
-    // send it through the stream's vectored-write path for nothing.
+    // Frames go straight to the TCP socket, framed once per message (see wire-frame.ts), in one
+    // write per turn: a lone frame (the usual case: one edit per turn) as it is; a few (an edit
+    // with its writer's caret) joined into one buffer that every connection getting the same
+    // shares, since a plain write costs less than the stream's vectored path; a long backlog
+    // corked. `ws` exposes no public handle for its socket; without one (never, while open), its
+    // own send does the same work. Its sender is left with control frames only (pings, close),
+    // which are written at once, never queued, with compression off: so nothing it writes can
+    // overtake or split these.
     const socket = (ws as unknown as { _socket?: Socket })._socket;
-    const cork = socket !== undefined && frames.length > 1;
-    if (cork) socket.cork();
     let bytes = 0;
-    for (const frame of frames) {
-      if (socket) socket.write(wireFrame(frame));
-      else ws.send(frame, { binary: true });
-      bytes += frame.length;
+    for (const frame of frames) bytes += frame.length;
+    if (socket && frames.length === 1) {
+      socket.write(wireFrame(frames[0]!));
+    } else if (socket && frames.length <= MAX_JOINED_FRAMES && bytes <= MAX_JOINED_BYTES) {
+      socket.write(joinedWireFrames(frames));
+    } else if (socket) {
+      socket.cork();
+      for (const frame of frames) socket.write(wireFrame(frame));
+      socket.uncork();
+    } else {
+      for (const frame of frames) ws.send(frame, { binary: true });
     }
-    if (cork) socket.uncork();
     metrics.socketWrites.inc();
     metrics.framesSent.inc(frames.length);
     metrics.bytesSent.inc(bytes);

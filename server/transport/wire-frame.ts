@@ -18,6 +18,23 @@ export function wireFrame(message: Uint8Array): Uint8Array {
   return frame;
 }
 
+/** Joined frames of each sequence of messages, by its first message; one sequence kept per first message. */
+const joinedAfter = new WeakMap<Uint8Array, { readonly rest: readonly Uint8Array[]; readonly bytes: Uint8Array }>();
+
+/**
+ * The frames of `messages` in one buffer, for one plain write instead of a vectored one. Every
+ * connection that gets the same messages in a turn (an edit and its writer's caret, to everyone
+ * else in the room) gets the same buffer, joined once.
+ */
+export function joinedWireFrames(messages: readonly Uint8Array[]): Uint8Array {
+  const first = messages[0]!;
+  const cached = joinedAfter.get(first);
+  if (cached && cached.rest.length === messages.length - 1 && cached.rest.every((m, i) => m === messages[i + 1])) return cached.bytes;
+  const bytes = Buffer.concat(messages.map(wireFrame));
+  joinedAfter.set(first, { rest: messages.slice(1), bytes });
+  return bytes;
+}
+
 function binaryFrame(message: Uint8Array): Uint8Array {
   const length = message.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;

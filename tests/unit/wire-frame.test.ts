@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ws from 'ws';
-import { wireFrame } from '../../server/transport/wire-frame';
+import { joinedWireFrames, wireFrame } from '../../server/transport/wire-frame';
 
 /** `ws`'s frame builder, which its types leave out. */
 interface WsSender {
@@ -26,5 +26,19 @@ describe('server frames built once per message', () => {
     const message = new Uint8Array([0, 2, 3, 1, 2, 3]);
     expect(wireFrame(message)).toBe(wireFrame(message));
     expect(wireFrame(message.slice())).not.toBe(wireFrame(message));
+  });
+
+  it('join the frames of a turn into one buffer, joined once for every connection that gets the same', () => {
+    const update = new Uint8Array([0, 2, 3, 1, 2, 3]);
+    const caret = new Uint8Array(300).fill(7);
+    const ack = new Uint8Array([100, 1, 0]);
+    const joined = joinedWireFrames([update, caret]);
+    expect(Buffer.from(joined).equals(Buffer.concat([framedByWs(update), framedByWs(caret)]))).toBe(true);
+    expect(joinedWireFrames([update, caret])).toBe(joined);
+    // Another sequence with the same first message is joined for itself.
+    const withAck = joinedWireFrames([update, caret, ack]);
+    expect(Buffer.from(withAck).equals(Buffer.concat([framedByWs(update), framedByWs(caret), framedByWs(ack)]))).toBe(true);
+    const other = joinedWireFrames([update, ack]);
+    expect(Buffer.from(other).equals(Buffer.concat([framedByWs(update), framedByWs(ack)]))).toBe(true);
   });
 });
