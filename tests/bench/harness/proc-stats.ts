@@ -40,13 +40,12 @@ export function cpuWindow(pid: number): { stop(): { cpuMs: number; wallMs: numbe
   };
 }
 
-/** Samples RSS periodically, for charts and peaks; `stop()` returns the samples. */
-export function sampleMemory(pid: number, everyMs: number): { stop(): { atMs: number; rss: number }[] } {
-  const samples: { atMs: number; rss: number }[] = [];
-  const t0 = performance.now();
+/** Calls `read` now and every `everyMs` until `stop()`, which reads once more and returns the samples. */
+function sampleEvery<T>(everyMs: number, read: () => T): { stop(): T[] } {
+  const samples: T[] = [];
   const take = (): void => {
     try {
-      samples.push({ atMs: performance.now() - t0, rss: memory(pid).rss });
+      samples.push(read());
     } catch {
       // process gone
     }
@@ -60,6 +59,12 @@ export function sampleMemory(pid: number, everyMs: number): { stop(): { atMs: nu
       return samples;
     },
   };
+}
+
+/** Samples RSS periodically, for charts and peaks; `stop()` returns the samples. */
+export function sampleMemory(pid: number, everyMs: number): { stop(): { atMs: number; rss: number }[] } {
+  const t0 = performance.now();
+  return sampleEvery(everyMs, () => ({ atMs: performance.now() - t0, rss: memory(pid).rss }));
 }
 
 /**
@@ -103,23 +108,7 @@ export interface CpuSample {
  * (the load generator's measured seconds) can be cut out of a longer one: see `cpuBetween`.
  */
 export function sampleCpu(pid: number, everyMs: number): { stop(): CpuSample[] } {
-  const samples: CpuSample[] = [];
-  const take = (): void => {
-    try {
-      samples.push({ atEpochMs: performance.timeOrigin + performance.now(), cpuMs: cpuMs(pid) });
-    } catch {
-      // process gone
-    }
-  };
-  take();
-  const timer = setInterval(take, everyMs);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      take();
-      return samples;
-    },
-  };
+  return sampleEvery(everyMs, () => ({ atEpochMs: performance.timeOrigin + performance.now(), cpuMs: cpuMs(pid) }));
 }
 
 /** CPU milliseconds used between two moments of the machine's clock, interpolated between samples. */
