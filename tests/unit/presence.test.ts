@@ -23,6 +23,19 @@ describe('Presence', () => {
     expect(new TextDecoder().decode(presence.present()[0]!.state!)).toContain('"A"');
   });
 
+  it('tells a renewal (the state held, byte for byte) from a change (rule P9)', () => {
+    const presence = new Presence();
+    const entry = (clock: number, state: Uint8Array | null) => ({ clientId: 1, clock, state });
+    expect(presence.isRenewal(entry(1, json({ name: 'A' })))).toBe(false); // nobody held yet
+    presence.apply(alice, [entry(1, json({ name: 'A' }))], 0);
+    expect(presence.isRenewal(entry(2, json({ name: 'A' })))).toBe(true);
+    expect(presence.isRenewal(entry(2, json({ name: 'A', cursor: 3 })))).toBe(false);
+    expect(presence.isRenewal(entry(2, json({ name: 'B' })))).toBe(false); // same length, other bytes
+    expect(presence.isRenewal(entry(2, null))).toBe(false); // a removal
+    presence.apply(alice, [entry(2, null)], 0);
+    expect(presence.isRenewal(entry(3, json({ name: 'A' })))).toBe(false); // back after leaving
+  });
+
   it('applies only newer clocks, and a same-clock removal', () => {
     const presence = new Presence();
     presence.apply(alice, [{ clientId: 1, clock: 3, state: json({ n: 3 }) }], 0);
