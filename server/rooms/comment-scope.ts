@@ -1,8 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { COMMENTS_FIELD } from '../../lib/comments/comment-doc';
-import type { DecodedUpdate } from './dependencies';
-
+type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
 type Struct = DecodedUpdate['structs'][number];
 
 /** How deep a chain of references inside one update is followed before it counts as outside. */

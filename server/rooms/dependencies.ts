@@ -1,8 +1,6 @@
 import * as Y from 'yjs';
 import { CLIENT_AT, CLOCK_AT, DELETION_FIELDS, ITEM_STRUCT, LENGTH_AT, ORIGIN_AT, REFERENCES_END, SKIP_STRUCT, STRUCT_FIELDS, type UpdateOutline } from './update-outline';
 
-export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
-
 /**
  * Whether `update` refers to content `doc` does not have yet, so that applying it now would
  * leave structs or deletions pending (docs/PROTOCOL.md, rule D9).

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import * as decoding from 'lib0/decoding';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { RENEWAL_WAIT_MS } from '../../server/rooms/room';
 import { frame, updateFrame } from '../helpers/frames';
@@ -8,11 +8,16 @@ import { RawSocket } from '../helpers/raw-socket';
 import { createDoc, startServer, type RunningServer } from '../helpers/tandem';
 import { waitFor } from '../helpers/wait';
 
-const servers: RunningServer[] = [];
+let server: RunningServer;
 const sockets: RawSocket[] = [];
-afterEach(async () => {
+beforeAll(async () => {
+  server = await startServer();
+});
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.ws.terminate();
-  for (const server of servers.splice(0)) await server.stop();
+});
+afterAll(async () => {
+  await server.stop();
 });
 
 const WRITER = 424242;
@@ -37,11 +42,17 @@ function clientsIn(awareness: Uint8Array): number[] {
   return clients;
 }
 
-async function join(server: RunningServer, docId: string, key: string): Promise<RawSocket> {
-  const socket = new RawSocket(`${server.wsUrl}/${docId}?key=${key}`);
-  sockets.push(socket);
-  await socket.opened;
-  return socket;
+/** `count` raw connections to a new document, each open. */
+async function connections(count: number): Promise<RawSocket[]> {
+  const { id, ownerKey } = await createDoc(server.url);
+  const opened: RawSocket[] = [];
+  for (let i = 0; i < count; i++) {
+    const socket = new RawSocket(`${server.wsUrl}/${id}?key=${ownerKey}`);
+    sockets.push(socket);
+    await socket.opened;
+    opened.push(socket);
+  }
+  return opened;
 }
 
 /** Sends frames in one TCP write, so the server reads them together, as it does an editor's keystroke and caret move. */
@@ -83,11 +94,7 @@ function keystrokes(count: number): Array<[Uint8Array, Uint8Array]> {
 
 describe('when presence is relayed (rule P9)', () => {
   it("a writer's caret move read with its edit reaches the others after that edit, every time (SQLite)", async () => {
-    const server = await startServer();
-    servers.push(server);
-    const { id, ownerKey } = await createDoc(server.url);
-    const reader = await join(server, id, ownerKey);
-    const writer = await join(server, id, ownerKey);
+    const [reader, writer] = (await connections(2)) as [RawSocket, RawSocket];
     const strokes = keystrokes(20);
     for (const [i, [update, caret]] of strokes.entries()) {
       const from = reader.frames.length;
@@ -100,12 +107,7 @@ describe('when presence is relayed (rule P9)', () => {
   });
 
   it('a renewal (the same state, a newer clock) waits and goes out in the frame of the next change', async () => {
-    const server = await startServer();
-    servers.push(server);
-    const { id, ownerKey } = await createDoc(server.url);
-    const reader = await join(server, id, ownerKey);
-    const writer = await join(server, id, ownerKey);
-    const other = await join(server, id, ownerKey);
+    const [reader, writer, other] = (await connections(3)) as [RawSocket, RawSocket, RawSocket];
     const [[update]] = keystrokes(1) as [[Uint8Array, Uint8Array]];
     writer.send(caretFrame(1));
     await waitFor(() => received(reader, 0).includes('caret 1'), 'the first state');
@@ -123,11 +125,7 @@ describe('when presence is relayed (rule P9)', () => {
   });
 
   it(`a renewal with no change after it reaches the others within ${RENEWAL_WAIT_MS} ms`, async () => {
-    const server = await startServer();
-    servers.push(server);
-    const { id, ownerKey } = await createDoc(server.url);
-    const reader = await join(server, id, ownerKey);
-    const writer = await join(server, id, ownerKey);
+    const [reader, writer] = (await connections(2)) as [RawSocket, RawSocket];
     writer.send(caretFrame(1));
     await waitFor(() => received(reader, 0).includes('caret 1'), 'the first state');
     const from = reader.frames.length;
