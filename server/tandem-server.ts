@@ -42,7 +42,7 @@ async function openStorage(config: ServerConfig, logger: Logger): Promise<Storag
     return createPostgresStorage({ connectionString: config.databaseUrl, logger });
   }
   logger.info({ dataDir: config.dataDir }, 'storage: SQLite');
-  return createSqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  return createSqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, logger });
 }
 
 async function openBus(config: ServerConfig, logger: Logger): Promise<Bus> {

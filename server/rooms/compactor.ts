@@ -17,7 +17,7 @@ export interface CompactorOptions {
   readonly log: DocLog;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Builds and encodes the snapshot in a worker thread, off the event loop. */
+  /** Builds and encodes the snapshot in the fold process, off the event loop. */
   readonly folder: DocFolder;
   /** Called when a compaction of `docId` has finished, whatever its outcome (its room may now unload). */
   readonly onSettled: (docId: DocId) => void;
@@ -91,7 +91,7 @@ export class Compactor {
   }
 
   /**
-   * The registry had a long log folded in the worker when it loaded the document: store that
+   * The registry had a long log folded in the fold process when it loaded the document: store that
    * snapshot, through `throughSeq`, if the log (`foldedBytes`) has outgrown the stored snapshot.
    */
   folded(docId: DocId, snapshot: Uint8Array, throughSeq: number, foldedBytes: number, storedSnapshotBytes: number): void {

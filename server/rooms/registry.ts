@@ -32,7 +32,7 @@ export interface RegistryOptions {
   readonly maxHeldBytes?: number;
   /** Smallest log worth compacting (default 64 KiB); the simulation lowers it to reach compaction with small edits. */
   readonly minLogBytesToCompact?: number;
-  /** Folds long logs into snapshots (default: in a worker thread; the simulation folds in process). */
+  /** Folds long logs into snapshots (default: in a process of their own; the simulation folds in its own thread). */
   readonly folder?: DocFolder;
   /** Automatic versions (rule V3): when, and how to take one. None without it. */
   readonly autoVersions?: {
@@ -89,7 +89,7 @@ export class RoomRegistry {
   private readonly committer: Committer;
   private readonly compactor: Compactor;
   private readonly versioner: AutoVersioner | null;
-  /** Builds long logs in a worker thread, so a big document never stalls the others. */
+  /** Builds long logs in the fold process, so a big document never stalls the others. */
   private readonly folder: DocFolder;
   private readonly reclaimer: MemoryReclaimer;
   /** One for every room (they name their document when they call back), not a set of closures each. */
@@ -308,7 +308,7 @@ export class RoomRegistry {
     this.rooms.set(docId, created);
     this.unsubscribes.set(docId, unsubscribe);
     this.compactor.track(docId, stored);
-    // The worker already built the snapshot a compaction needs: store it rather than build it again.
+    // The fold process already built the snapshot a compaction needs: store it rather than build it again.
     if (folded && stored.snapshot) this.compactor.folded(docId, stored.snapshot, stored.throughSeq, folded.bytes, folded.storedSnapshotBytes);
     metrics.documents.set(this.rooms.size);
     for (const [message, from] of early) this.onBusMessage(created, message, from);
@@ -364,7 +364,7 @@ export class RoomRegistry {
     );
   }
 
-  /** The stored document, a long log folded into one snapshot in the worker (bad entries reported). */
+  /** The stored document, a long log folded into one snapshot in the fold process (bad entries reported). */
   private async loadFolded(docId: DocId): Promise<FoldedDoc> {
     const folded = await this.folder.load(docId, this.options.log);
     for (const bad of folded.bad) {

@@ -497,7 +497,7 @@ export class Room {
 
   /**
    * After this turn's frames are written, so a waiting client is served first: reads the state
-   * vector from the snapshot if nothing else is stored (in the fold worker, for a big one: its
+   * vector from the snapshot if nothing else is stored (in the fold process, for a big one: its
    * bytes may still be on their way to the client, and they go only while the event loop is
    * free), or else builds the doc.
    */

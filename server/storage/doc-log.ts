@@ -23,11 +23,11 @@ export interface StoredDoc {
 export const EMPTY_STORED_DOC: StoredDoc = { snapshot: null, updates: [], throughSeq: 0 };
 
 /**
- * A log that a worker thread can read by itself, from the database file, so that reading a long
+ * A log that the fold process can read by itself, from the database file, so that reading a long
  * log never blocks the event loop (rooms/doc-folder.ts).
  */
 export interface FileBackedLog {
-  /** The SQLite file, for a read-only connection of the worker's own. */
+  /** The SQLite file, for a read-only connection of the fold process's own. */
   readonly sqliteFile: string;
   /** Whether at least `count` entries follow the document's snapshot (a cheap probe of the index). */
   hasLongTail(docId: DocId, count: number): boolean;
@@ -52,6 +52,6 @@ export interface DocLog {
   compact(docId: DocId, snapshot: Uint8Array, throughSeq: number): Promise<boolean>;
   /** Deletes the document's snapshot and log. */
   remove(docId: DocId): Promise<void>;
-  /** Present when a worker thread can read the log from its file itself (SQLite). */
+  /** Present when the fold process can read the log from its file itself (SQLite). */
   readonly fileBacked?: FileBackedLog;
 }

@@ -56,7 +56,7 @@ async function serverWith(write: (storage: ReturnType<typeof createSqliteStorage
 }
 
 describe('big documents (rule D12)', () => {
-  it('a long log is read and folded by the worker; readers never make the server build it; its entries are swept after compaction', async () => {
+  it('a long log is read and folded by the fold process; readers never make the server build it; its entries are swept after compaction', async () => {
     // Past the fold's length (2,000 entries) and the compaction's 64 KiB (about 12 bytes each).
     const { updates, text } = typedUpdates(8_000);
     const { server, id, open } = await serverWith((storage, docId) => storage.log.append(updates.map((update) => ({ docId, update }))));
@@ -65,7 +65,7 @@ describe('big documents (rule D12)', () => {
     expect(await metric(server.url, 'tandem_document_loads_total')).toBe(1);
     expect(await metric(server.url, 'tandem_document_builds_total')).toBe(0);
 
-    // The worker's snapshot is stored, and the entries it covers go, a slice at a time.
+    // The fold process's snapshot is stored, and the entries it covers go, a slice at a time.
     await waitForAsync(async () => (await metric(server.url, 'tandem_compactions_total')) >= 1, 'the folded snapshot stored', 20_000);
     await waitFor(() => storedEntries(server.dataDir, id) === 0, 'covered entries swept', 20_000);
 
@@ -76,7 +76,7 @@ describe('big documents (rule D12)', () => {
   });
 
   it('a big compacted document serves one reader after another from its stored bytes, none of them cut off', async () => {
-    // A snapshot past 64 KiB: its state vector is read in the worker, from a copy of the bytes.
+    // A snapshot past 64 KiB: its state vector is read in the fold process.
     const whole = new Y.Doc();
     whole.getText('t').insert(0, 'Readers keep coming. '.repeat(4_000));
     const text = whole.getText('t').toString();

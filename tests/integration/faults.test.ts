@@ -52,7 +52,7 @@ function storageWithSlowLoads(dataDir: string) {
 /**
  * Real SQLite storage whose next load, once armed, hands the room a snapshot (of exactly what is
  * stored) that throws when anything copies its bytes out. It stands for any bug that leaves a
- * room's own state unusable: a snapshot detached by a transfer to the fold worker once made every
+ * room's own state unusable: a snapshot detached by a transfer to the fold worker (a thread, then) once made every
  * new reader fail this way for as long as the room stayed loaded. Later loads are sound.
  */
 function storageWithOneFaultyLoad(dataDir: string) {

@@ -61,7 +61,7 @@ describe('persistence', () => {
     const expected = writer.text.toString();
     const watcher = connectClient(first.wsUrl, id, ownerKey);
     await waitFor(() => watcher.text.toString() === expected, 'all updates relayed', 20_000);
-    // Compaction builds its snapshot in a worker thread: wait for it to be stored.
+    // Compaction builds its snapshot in the fold process: wait for it to be stored.
     await waitForAsync(async () => (await metric(first.url, 'tandem_compactions_total')) >= 1, 'a compaction', 20_000);
     writer.destroy();
     watcher.destroy();

@@ -62,7 +62,7 @@ export class SimInstance {
       beforeNextFlush: (task) => this.flusher.beforeNextFlush(task),
       committerLimits: options.committerLimits,
       minLogBytesToCompact: options.minLogBytesToCompact,
-      // Folded in process, in the scheduler's order: a worker thread's replies would arrive in real time.
+      // Folded in process, in the scheduler's order: the fold process's replies would arrive in real time.
       folder: new DocFolder({ foldElsewhere: async (stored) => foldHere(stored) }),
     });
   }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { buildDoc } from '../../server/rooms/build-doc';
@@ -25,15 +26,15 @@ function storedDoc(count: number, label: string): StoredDoc {
   return { snapshot: Y.encodeStateAsUpdate(snapshotDoc), updates: updates.slice(head), throughSeq: count };
 }
 
-/** Each thread of this process (Linux), by id: its name and nice value, from /proc/self/task. */
-function threads(): Map<string, { name: string; nice: number }> {
-  const all = new Map<string, { name: string; nice: number }>();
-  for (const id of readdirSync('/proc/self/task')) {
+/** Each thread of process `pid` (Linux), by id: its name, nice value and scheduling policy, from /proc. */
+function threads(pid: number | 'self'): Map<string, { name: string; nice: number; policy: number }> {
+  const all = new Map<string, { name: string; nice: number; policy: number }>();
+  for (const id of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
-      // Fields after the parenthesised name; nice is field 19 of stat, the 17th after the name.
+      const stat = readFileSync(`/proc/${pid}/task/${id}/stat`, 'utf8');
+      // Fields after the parenthesised name: nice is field 19 of stat, policy field 41.
       const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      all.set(id, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), nice: Number(afterName[16]) });
+      all.set(id, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), nice: Number(afterName[16]), policy: Number(afterName[38]) });
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -41,9 +42,13 @@ function threads(): Map<string, { name: string; nice: number }> {
   return all;
 }
 
+/** Linux's SCHED_IDLE, as /proc reports a thread's policy. */
+const SCHED_IDLE = 5;
+const hasChrt = spawnSync('chrt', ['--idle', '0', 'true']).status === 0;
+
 const textOf = (stored: StoredDoc) => buildDoc(stored, () => {}).getText('t').toString();
 
-describe('folding long logs in a worker thread', () => {
+describe('folding long logs in a process of its own', () => {
   it('gives the document buildDoc gives, as one snapshot, through the same sequence number', async () => {
     const stored = storedDoc(3_000, 'doc-folder');
     const folder = new DocFolder({ minUpdates: 1_000 });
@@ -58,7 +63,7 @@ describe('folding long logs in a worker thread', () => {
     }
   });
 
-  it('leaves short logs as they are, without a worker', async () => {
+  it('leaves short logs as they are, without the fold process', async () => {
     const stored = storedDoc(50, 'doc-folder-short');
     const folder = new DocFolder({ minUpdates: 1_000 });
     expect((await folder.fold(stored)).stored).toBe(stored);
@@ -80,7 +85,7 @@ describe('folding long logs in a worker thread', () => {
     }
   });
 
-  it('reads the state vector of a big snapshot in the worker, as Yjs reads it from a built document', async () => {
+  it('reads the state vector of a big snapshot in the fold process, as Yjs reads it from a built document', async () => {
     const stored = storedDoc(12_000, 'doc-folder-state-vector');
     const doc = buildDoc(stored, () => {});
     const snapshot = Y.encodeStateAsUpdate(doc);
@@ -94,10 +99,10 @@ describe('folding long logs in a worker thread', () => {
     }
   });
 
-  it('leaves the caller its bytes: a snapshot handed out as a Buffer (as SQLite does) is copied, not detached, when sent to the worker', async () => {
+  it('leaves the caller its bytes: a snapshot handed out as a Buffer (as SQLite does) is intact after it was sent to the fold process', async () => {
     const stored = storedDoc(12_000, 'doc-folder-buffer');
     const bytes = Y.encodeStateAsUpdate(buildDoc(stored, () => {}));
-    // A Buffer's slice() aliases its memory; sending an alias would detach the room's snapshot.
+    // A Buffer's slice() aliases its memory: a transfer (as to a worker thread) would detach the room's snapshot.
     const snapshot = Buffer.from(bytes);
     const folder = new DocFolder({ minUpdates: 1_000 });
     try {
@@ -110,24 +115,31 @@ describe('folding long logs in a worker thread', () => {
     }
   });
 
-  it.runIf(process.platform === 'linux')('runs the whole worker at the lowest CPU priority, from its boot on (its loader thread too)', async () => {
-    const before = threads();
+  it.runIf(process.platform === 'linux')('runs the fold process at the lowest CPU priority, every thread of it (V8\'s helpers too), and ends it after close', async () => {
+    const before = threads('self');
     const folder = new DocFolder({ minUpdates: 1_000 });
+    let pid: number | undefined;
     try {
-      const stored = storedDoc(1_200, 'doc-folder-priority');
-      await folder.fold(stored);
-      // The threads the worker brought: its own and tsx's module loader, which registers in it.
-      // V8's and libuv's pool threads are shared by the process and were started at its nice.
-      const added = [...threads()].filter(([id, { name }]) => !before.has(id) && !/libuv|V8|DelayedTask/.test(name));
-      expect(added.length, `new threads: ${JSON.stringify(added)}`).toBeGreaterThanOrEqual(2);
-      for (const [id, thread] of added) expect(thread.nice, `thread ${id} (${thread.name})`).toBe(19);
-      expect(threads().get(String(process.pid))?.nice, 'the main thread keeps its priority').toBe(before.get(String(process.pid))?.nice);
+      await folder.fold(storedDoc(1_200, 'doc-folder-priority'));
+      pid = folder.processId;
+      expect(pid).toBeGreaterThan(0);
+      const its = [...threads(pid!)];
+      // Its main thread, V8's helper threads and libuv's: a process's own, unlike a worker's.
+      expect(its.length).toBeGreaterThanOrEqual(4);
+      for (const [id, thread] of its) {
+        if (hasChrt) expect(thread.policy, `thread ${id} (${thread.name})`).toBe(SCHED_IDLE);
+        else expect(thread.nice, `thread ${id} (${thread.name})`).toBe(19);
+      }
+      for (const [id, thread] of threads('self')) {
+        if (before.has(id)) expect(thread, `this process's thread ${id} keeps its priority`).toEqual(before.get(id));
+      }
     } finally {
       await folder.close();
     }
+    expect(existsSync(`/proc/${pid}`), 'the fold process has exited').toBe(false);
   });
 
-  it('has the worker read a long SQLite log from the file itself, and reads a short one here', async () => {
+  it('has the fold process read a long SQLite log from the file itself, and reads a short one here', async () => {
     const storage = createSqliteStorage({ dataDir: tempDir() });
     const folder = new DocFolder({ minUpdates: 1_000 });
     try {

@@ -4,7 +4,7 @@ import type { StoredDoc } from '../doc-log';
 import type { SqliteDatabase } from './sqlite-database';
 
 /**
- * Reads whole stored documents on a read-only connection of its own: the fold worker's view of
+ * Reads whole stored documents on a read-only connection of its own: the fold process's view of
  * the SQLite log. One read transaction sees one consistent state of the file (WAL), so the
  * snapshot and the entries after it always match, whatever the server commits meanwhile.
  */

@@ -1,5 +1,5 @@
-/** CPU time and memory of another process, read from /proc (Linux only). */
-import { readFileSync } from 'node:fs';
+/** CPU time and memory of another process (and the processes it started), read from /proc (Linux only). */
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const CLOCK_TICKS_PER_SECOND = (() => {
@@ -10,33 +10,79 @@ const CLOCK_TICKS_PER_SECOND = (() => {
   }
 })();
 
-/** Total CPU time (user + system) the process has used, in milliseconds. */
-export function cpuMs(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (field 3, the state, is index 0). */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name is in parentheses and may contain spaces: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the name: state is field 3 (index 0 here); utime is field 14, stime 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-/** Resident set size and its peak, in bytes. */
-export function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string): number => {
-    const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) * 1024 : 0;
-  };
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+/** Total CPU time (user + system) the process itself has used, in milliseconds. */
+export function cpuMs(pid: number): number {
+  const fields = statFields(pid);
+  // utime is field 14, stime 15.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** A CPU-time window: `start()` then `stop()` returns the CPU milliseconds used in between. */
+/**
+ * A process and every process it started that is still running (Tandem's fold process, for a
+ * server): a server is measured with what it runs beside itself.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return tree;
+}
+
+/**
+ * CPU time of the processes given and everything they started, in milliseconds: each running
+ * one's own, plus what the ended ones used (cutime and cstime, once their parent reaped them),
+ * so the total keeps counting when a child ends. Each process counts once.
+ */
+export function treeCpuMs(pids: number | readonly number[]): number {
+  const all = new Set((typeof pids === 'number' ? [pids] : pids).flatMap(processTree));
+  let ticks = 0;
+  for (const pid of all) {
+    try {
+      const fields = statFields(pid);
+      // utime, stime, cutime, cstime: fields 14 to 17.
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // Ended since the listing: its time is in its parent's cutime once reaped.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Resident set size of a process and everything it started that is still running, in bytes. */
+export function memory(pid: number): { rss: number } {
+  let rss = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'));
+      rss += match ? Number(match[1]) * 1024 : 0;
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return { rss };
+}
+
+/** A CPU-time window of a process and what it started: `stop()` returns the CPU milliseconds used since. */
 export function cpuWindow(pid: number): { stop(): { cpuMs: number; wallMs: number } } {
-  const cpu0 = cpuMs(pid);
+  const cpu0 = treeCpuMs(pid);
   const wall0 = performance.now();
   return {
-    stop: () => ({ cpuMs: cpuMs(pid) - cpu0, wallMs: performance.now() - wall0 }),
+    stop: () => ({ cpuMs: treeCpuMs(pid) - cpu0, wallMs: performance.now() - wall0 }),
   };
 }
 
@@ -82,13 +128,7 @@ function machineBusyMs(): number {
  * other work on the machine (a build, another test run) that makes a measurement unreliable.
  */
 export function noiseWindow(pids: readonly number[]): { stop(): number } {
-  const ours = (): number => pids.reduce((sum, pid) => {
-    try {
-      return sum + cpuMs(pid);
-    } catch {
-      return sum;
-    }
-  }, 0);
+  const ours = (): number => treeCpuMs(pids);
   const busy0 = machineBusyMs();
   const ours0 = ours();
   const wall0 = performance.now();
@@ -104,11 +144,11 @@ export interface CpuSample {
 }
 
 /**
- * Samples a process's CPU time every `everyMs`, so the CPU of a window timed in another process
+ * Samples a process's CPU time (with what it started) every `everyMs`, so the CPU of a window timed in another process
  * (the load generator's measured seconds) can be cut out of a longer one: see `cpuBetween`.
  */
 export function sampleCpu(pid: number, everyMs: number): { stop(): CpuSample[] } {
-  return sampleEvery(everyMs, () => ({ atEpochMs: performance.timeOrigin + performance.now(), cpuMs: cpuMs(pid) }));
+  return sampleEvery(everyMs, () => ({ atEpochMs: performance.timeOrigin + performance.now(), cpuMs: treeCpuMs(pid) }));
 }
 
 /** CPU milliseconds used between two moments of the machine's clock, interpolated between samples. */

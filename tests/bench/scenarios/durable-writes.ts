@@ -25,13 +25,13 @@ const IDLE_SHARE = 0.15;
 const WHERE_THE_TIME_GOES =
   "Where a committed update's server time goes (CPU profiles, `--profile`, three servers). On the main thread: " +
   'SQLite about 38 % (about three fifths appending: INSERTs of 64 rows per statement and COMMIT with its WAL writes, ' +
-  '`synchronous = NORMAL` fsyncs only at checkpoints; the rest deleting rows a compaction folded, in 1 ms slices), ' +
+  '`synchronous = NORMAL` fsyncs only at checkpoints, which a thread of their own runs; the rest deleting rows a compaction folded, in 1 ms slices), ' +
   'garbage collection 21 %, WebSocket receive 11 %, Yjs 7 % (the updates of one socket read wait for the end of the ' +
   "read, and a writer's typing among them is integrated as one insertion), the room's bookkeeping 6 %, the committer " +
   "4 %, reading each update's outline (its structs' ids and references, for the dependency check) 4 %, metrics 2 %, " +
-  'the relay and the saved acknowledgement after the commit 2 %. Beside it, the worker thread folds each log that ' +
+  'the relay and the saved acknowledgement after the commit 2 %. Beside it, the fold process folds each log that ' +
   'has outgrown its snapshot: it reads every row back (about 40 % of its time) and applies it with Yjs (about 30 %), ' +
-  'about as much CPU again per update, at the lowest priority; the row "afterwards" is the part of it still to do ' +
+  'about as much CPU again per update, in the idle CPU class (the table counts it as server CPU); the row "afterwards" is the part of it still to do ' +
   'when the writers stop. Nothing waits on an fsync per commit.';
 
 interface DurableRun {

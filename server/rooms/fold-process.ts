@@ -1,11 +1,11 @@
 /**
- * Worker thread entry: folds a stored document (snapshot and log) into one snapshot, off the
- * main thread, exactly as `buildDoc` would build it (bad entries skipped and reported); for a
- * SQLite log it reads the document itself, on a read-only connection of its own. It also reads
- * the state vector of a big snapshot. It runs at the lowest CPU priority, set by
- * `fold-worker-boot.mjs` before anything else in the thread.
+ * Fold process entry: folds a stored document (snapshot and log) into one snapshot, away from the
+ * server's event loop, exactly as `buildDoc` would build it (bad entries skipped and reported);
+ * for a SQLite log it reads the document itself, on a read-only connection of its own. It also
+ * reads the state vector of a big snapshot. `DocFolder` starts it in the lowest CPU class, so all
+ * of its threads (V8's garbage collectors and compilers included) run only when the server's
+ * leave the core idle. It exits when the server does.
  */
-import { parentPort } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { SqliteLogReader } from '../storage/sqlite/sqlite-log-reader';
 import { foldHere } from './doc-folder';
@@ -24,13 +24,14 @@ function answer(request: FoldRequest): FoldResponse {
   return { id: request.id, ok: true, ...foldHere(reader.load(request.docId)) };
 }
 
-parentPort?.on('message', (request: FoldRequest) => {
+process.on('message', (request: FoldRequest) => {
   let response: FoldResponse;
   try {
     response = answer(request);
   } catch (error) {
     response = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
-  const transfer = !response.ok ? [] : response.snapshot ? [response.snapshot.buffer as ArrayBuffer, response.stateVector.buffer as ArrayBuffer] : [response.stateVector.buffer as ArrayBuffer];
-  parentPort?.postMessage(response, transfer);
+  process.send?.(response);
 });
+// The server closed the channel (it stopped, or no longer needs folds): nothing more will come.
+process.on('disconnect', () => process.exit(0));
