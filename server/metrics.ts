@@ -79,6 +79,12 @@ export function createMetrics() {
     storageErrors: new Counter({ name: 'tandem_storage_errors_total', help: 'Failed storage operations', labelNames: ['op'] as const, registers }),
     compactions: new Counter({ name: 'tandem_compactions_total', help: 'Document logs folded into snapshots', registers }),
     documentLoads: new Counter({ name: 'tandem_document_loads_total', help: 'Documents loaded from storage into memory', registers }),
+    foldRequests: new Counter({
+      name: 'tandem_fold_requests_total',
+      help: 'Work sent to the fold process, by kind: fold (a log sent along), read-and-fold (read from the SQLite file there), state-vector',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
     documentBuilds: new Counter({
       name: 'tandem_document_builds_total',
       help: "Loaded documents whose server copy was built on the event loop (only an edit, or a client holding changes, needs one)",

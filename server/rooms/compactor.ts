@@ -69,7 +69,7 @@ export class Compactor {
     this.start(docId, async () => {
       const fold = await this.options.folder.loadAndFoldAlways(docId, this.options.log);
       if (fold.foldedUpdates === 0) return null;
-      return { snapshot: fold.snapshot, throughSeq: fold.throughSeq, folded: fold.foldedBytes };
+      return { snapshot: fold.snapshot, stateVector: fold.stateVector, throughSeq: fold.throughSeq, folded: fold.foldedBytes };
     });
   }
 
@@ -81,8 +81,9 @@ export class Compactor {
     const size = this.sizes.get(docId);
     if (!size || this.running.has(docId) || !shouldCompact(size.logBytes, size.snapshotBytes, this.options.minLogBytes)) return;
     const snapshot = Y.encodeStateAsUpdate(doc);
+    const stateVector = Y.encodeStateVector(doc);
     const folded = size.logBytes;
-    this.start(docId, async () => ({ snapshot, throughSeq, folded }));
+    this.start(docId, async () => ({ snapshot, stateVector, throughSeq, folded }));
   }
 
   /** No compaction in flight. */
@@ -94,13 +95,13 @@ export class Compactor {
    * The registry had a long log folded in the fold process when it loaded the document: store that
    * snapshot, through `throughSeq`, if the log (`foldedBytes`) has outgrown the stored snapshot.
    */
-  folded(docId: DocId, snapshot: Uint8Array, throughSeq: number, foldedBytes: number, storedSnapshotBytes: number): void {
+  folded(docId: DocId, snapshot: Uint8Array, stateVector: Uint8Array, throughSeq: number, foldedBytes: number, storedSnapshotBytes: number): void {
     const size = this.sizes.get(docId);
     if (!size || this.running.has(docId)) return;
     // `track` saw the folded document, with no log; the stored log is still there until compacted.
     size.logBytes += foldedBytes;
     if (!shouldCompact(size.logBytes, storedSnapshotBytes, this.options.minLogBytes)) return;
-    this.start(docId, async () => ({ snapshot, throughSeq, folded: foldedBytes }));
+    this.start(docId, async () => ({ snapshot, stateVector, throughSeq, folded: foldedBytes }));
   }
 
   /** Resolves once every compaction in flight has finished (shutdown waits for this). */
@@ -108,13 +109,17 @@ export class Compactor {
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
-  private start(docId: DocId, prepare: () => Promise<{ snapshot: Uint8Array; throughSeq: number; folded: number } | null>): void {
+  /** Stores what `prepare` built: a snapshot, its state vector (stored beside it), and the log bytes it folded. */
+  private start(
+    docId: DocId,
+    prepare: () => Promise<{ snapshot: Uint8Array; stateVector: Uint8Array; throughSeq: number; folded: number } | null>,
+  ): void {
     const { log, logger, metrics } = this.options;
     const run = (async () => {
       try {
         const prepared = await prepare();
         if (!prepared) return;
-        if (!(await log.compact(docId, prepared.snapshot, prepared.throughSeq))) return;
+        if (!(await log.compact(docId, prepared.snapshot, prepared.throughSeq, prepared.stateVector))) return;
         metrics.compactions.inc();
         const size = this.sizes.get(docId);
         if (size) {

@@ -9,8 +9,9 @@
  * helper threads, which every thread of a process shares and which run at the event loop's own
  * priority. A fold of 260k updates kept them busy for a third of a core, competing with the event
  * loop on equal terms. The fold process starts in the idle CPU class (or at nice 19 where that is
- * not available), threads and all, so it takes only time the server leaves over; it ends after a
- * minute without work, returning its memory.
+ * not available), threads and all, so it takes only time the server leaves over. It starts with
+ * the server (`start`), so the first big document does not wait for it to boot, and ends after
+ * FOLD_PROCESS_IDLE_MS without work, returning its memory; the next request starts it again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,8 @@ import { packFoldRequest } from './fold-messages';
 export const MIN_UPDATES_TO_FOLD = 2_000;
 /** Snapshots at least this big have their state vector read in the fold process (about 10 ms for 200 KiB). */
 const MIN_SNAPSHOT_BYTES_TO_READ_ELSEWHERE = 64 * 1024;
-/** The fold process ends after this long without a request. */
-export const FOLD_PROCESS_IDLE_MS = 60_000;
+/** The fold process ends after this long without a request (starting it again takes about half a second). */
+export const FOLD_PROCESS_IDLE_MS = 10 * 60_000;
 
 /**
  * The command line of the fold process. `chrt --idle 0` puts a process and every thread it will
@@ -45,7 +46,7 @@ export interface FoldedDoc {
   readonly stored: StoredDoc;
   /** Entries that did not integrate (index into the log, or -1 for the snapshot), already left out. */
   readonly bad: FoldResult['bad'];
-  /** `Y.encodeStateVector` of the document, when the fold has it (a folded document has no log). */
+  /** `Y.encodeStateVector` of the document, when the fold has it or storage kept it (and there is no log). */
   readonly stateVector: Uint8Array | null;
   /** What was folded, when a log was: its bytes, and those of the snapshot stored before it. */
   readonly folded: { readonly bytes: number; readonly storedSnapshotBytes: number } | null;
@@ -86,6 +87,8 @@ export interface DocFolderOptions {
   readonly minUpdates?: number;
   /** Replaces the fold process (the simulation folds in its own thread, so a seed replays). */
   readonly foldElsewhere?: (stored: StoredDoc) => Promise<FoldResult>;
+  /** Told of each request sent to the fold process (metrics). */
+  readonly onRequest?: (kind: FoldRequest['kind']) => void;
 }
 
 export class DocFolder {
@@ -110,7 +113,11 @@ export class DocFolder {
 
   /** `stored`, its log folded into the snapshot if it is long. */
   async fold(stored: StoredDoc): Promise<FoldedDoc> {
-    if (stored.updates.length < this.minUpdates) return { stored, bad: [], stateVector: null, folded: null };
+    if (stored.updates.length < this.minUpdates) {
+      // A snapshot stored with its state vector and nothing after it: served without reading one.
+      const stateVector = stored.updates.length === 0 ? (stored.snapshotStateVector ?? null) : null;
+      return { stored, bad: [], stateVector, folded: null };
+    }
     return asFolded(await this.foldAlways(stored));
   }
 
@@ -136,6 +143,12 @@ export class DocFolder {
     return response.stateVector;
   }
 
+  /** Starts the fold process ahead of the first request (it still ends when idle). */
+  start(): void {
+    if (this.options.foldElsewhere || this.child) return;
+    this.whenIdle(this.ensureChild());
+  }
+
   /** The fold process's id while it runs (for tests). */
   get processId(): number | undefined {
     return this.child?.pid;
@@ -145,7 +158,10 @@ export class DocFolder {
   async close(): Promise<void> {
     const child = this.child;
     this.stopChild();
-    if (child && child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // Held until it has exited, which an unreferenced child would not be.
+    child.ref();
+    await new Promise((resolve) => child.once('exit', resolve));
   }
 
   private async run(request: FoldRequest): Promise<FoldResult> {
@@ -156,6 +172,7 @@ export class DocFolder {
 
   private async request(request: FoldRequest): Promise<Extract<FoldResponse, { ok: true }>> {
     const child = this.ensureChild();
+    this.options.onRequest?.(request.kind);
     const id = this.nextId++;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;

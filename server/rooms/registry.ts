@@ -120,7 +120,8 @@ export class RoomRegistry {
     });
     const auto = options.autoVersions;
     this.versioner = auto ? new AutoVersioner({ scheduler: options.scheduler, logger: options.logger, policy: auto.policy, take: auto.take }) : null;
-    this.folder = options.folder ?? new DocFolder();
+    this.folder = options.folder ?? new DocFolder({ onRequest: (kind) => options.metrics.foldRequests.inc({ kind }) });
+    this.folder.start();
     this.reclaimer = new MemoryReclaimer(options.scheduler);
     this.compactor = new Compactor({
       log: options.log,
@@ -309,7 +310,9 @@ export class RoomRegistry {
     this.unsubscribes.set(docId, unsubscribe);
     this.compactor.track(docId, stored);
     // The fold process already built the snapshot a compaction needs: store it rather than build it again.
-    if (folded && stored.snapshot) this.compactor.folded(docId, stored.snapshot, stored.throughSeq, folded.bytes, folded.storedSnapshotBytes);
+    if (folded && stored.snapshot && stateVector) {
+      this.compactor.folded(docId, stored.snapshot, stateVector, stored.throughSeq, folded.bytes, folded.storedSnapshotBytes);
+    }
     metrics.documents.set(this.rooms.size);
     for (const [message, from] of early) this.onBusMessage(created, message, from);
     // Others answer with their clients' presence, which reaches this room as it is now (rule P8).

@@ -18,9 +18,14 @@ export interface StoredDoc {
   readonly updates: readonly Uint8Array[];
   /** Sequence number of the last entry returned (or of the snapshot when the log is empty); 0 for a new document. */
   readonly throughSeq: number;
+  /**
+   * `Y.encodeStateVector` of the snapshot, when it was stored with it: a document without a log
+   * tail is then served without reading its state vector from the snapshot's bytes.
+   */
+  readonly snapshotStateVector?: Uint8Array | null;
 }
 
-export const EMPTY_STORED_DOC: StoredDoc = { snapshot: null, updates: [], throughSeq: 0 };
+export const EMPTY_STORED_DOC: StoredDoc = { snapshot: null, updates: [], throughSeq: 0, snapshotStateVector: null };
 
 /**
  * A log that the fold process can read by itself, from the database file, so that reading a long
@@ -47,9 +52,10 @@ export interface DocLog {
   /**
    * Replaces the snapshot with one that covers every log entry up to `throughSeq` and deletes
    * those entries, atomically. Does nothing and returns false if the stored snapshot is already
-   * as new, so concurrent compactions cannot go back in time.
+   * as new, so concurrent compactions cannot go back in time. `stateVector`, the snapshot's own,
+   * is stored with it (and `load` returns it) when given.
    */
-  compact(docId: DocId, snapshot: Uint8Array, throughSeq: number): Promise<boolean>;
+  compact(docId: DocId, snapshot: Uint8Array, throughSeq: number, stateVector?: Uint8Array): Promise<boolean>;
   /** Deletes the document's snapshot and log. */
   remove(docId: DocId): Promise<void>;
   /** Present when the fold process can read the log from its file itself (SQLite). */

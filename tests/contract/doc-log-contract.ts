@@ -56,7 +56,7 @@ export function runDocLogContract(name: string, open: () => Promise<OpenedStorag
     });
 
     it('a document with nothing stored loads empty', async () => {
-      const empty: StoredDoc = { snapshot: null, updates: [], throughSeq: 0 };
+      const empty: StoredDoc = { snapshot: null, updates: [], throughSeq: 0, snapshotStateVector: null };
       expect(await log.load(newDocId())).toEqual(empty);
     });
 
@@ -81,7 +81,7 @@ export function runDocLogContract(name: string, open: () => Promise<OpenedStorag
       it('an empty append is a no-op', async () => {
         const docId = newDocId();
         await log.append([]);
-        expect(await log.load(docId)).toEqual({ snapshot: null, updates: [], throughSeq: 0 });
+        expect(await log.load(docId)).toEqual({ snapshot: null, updates: [], throughSeq: 0, snapshotStateVector: null });
       });
 
       it('throughSeq grows with every append', async () => {
@@ -179,6 +179,21 @@ export function runDocLogContract(name: string, open: () => Promise<OpenedStorag
         const after = await log.load(docId);
         expect(hex(after.snapshot)).toBe(hex(bytesOf(0xbb)));
         expect(hexes(after.updates)).toEqual([hex(bytesOf(3))]);
+      });
+
+      it('keeps the state vector given with a snapshot, replaces it with the next, and has none for a snapshot given without', async () => {
+        const docId = newDocId();
+        await log.append([1, 2, 3].map((v) => ({ docId, update: bytesOf(v) })));
+        const first = await log.load(docId);
+        expect(first.snapshotStateVector ?? null).toBeNull();
+        expect(await log.compact(docId, bytesOf(9), first.throughSeq, bytesOf(1, 0xaa))).toBe(true);
+        expect(hex((await log.load(docId)).snapshotStateVector ?? null)).toBe(hex(bytesOf(1, 0xaa)));
+        // An older compaction changes neither the snapshot nor its state vector.
+        expect(await log.compact(docId, bytesOf(8), first.throughSeq - 1, bytesOf(1, 0xbb))).toBe(false);
+        expect(hex((await log.load(docId)).snapshotStateVector ?? null)).toBe(hex(bytesOf(1, 0xaa)));
+        await log.append([{ docId, update: bytesOf(4) }]);
+        expect(await log.compact(docId, bytesOf(7), (await log.load(docId)).throughSeq)).toBe(true);
+        expect((await log.load(docId)).snapshotStateVector ?? null).toBeNull();
       });
 
       it('of a document with nothing stored writes the snapshot', async () => {
@@ -288,7 +303,7 @@ export function runDocLogContract(name: string, open: () => Promise<OpenedStorag
         await log.compact(docId, bytesOf(9), (await log.load(docId)).throughSeq);
         await log.append([{ docId, update: bytesOf(3) }, { docId: other, update: bytesOf(4) }]);
         await log.remove(docId);
-        expect(await log.load(docId)).toEqual({ snapshot: null, updates: [], throughSeq: 0 });
+        expect(await log.load(docId)).toEqual({ snapshot: null, updates: [], throughSeq: 0, snapshotStateVector: null });
         expect(hexes((await log.load(other)).updates)).toEqual([hex(bytesOf(4))]);
       });
     });

@@ -29,6 +29,16 @@ function storedEntries(dataDir: string, docId: string): number {
   }
 }
 
+/** The document's stored snapshot and the state vector stored with it. */
+function storedSnapshot(dataDir: string, docId: string): { data: Buffer; state_vector: Buffer | null } {
+  const db = new Database(path.join(dataDir, 'tandem.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT data, state_vector FROM snapshots WHERE doc_id = ?').get(docId) as { data: Buffer; state_vector: Buffer | null };
+  } finally {
+    db.close();
+  }
+}
+
 const servers: RunningServer[] = [];
 const clients: Client[] = [];
 afterEach(async () => {
@@ -68,6 +78,10 @@ describe('big documents (rule D12)', () => {
     // The fold process's snapshot is stored, and the entries it covers go, a slice at a time.
     await waitForAsync(async () => (await metric(server.url, 'tandem_compactions_total')) >= 1, 'the folded snapshot stored', 20_000);
     await waitFor(() => storedEntries(server.dataDir, id) === 0, 'covered entries swept', 20_000);
+    // Stored with its own state vector, which later loads serve without reading the snapshot.
+    const stored = storedSnapshot(server.dataDir, id);
+    expect(stored.state_vector).not.toBeNull();
+    expect(Buffer.from(stored.state_vector!).equals(Buffer.from(Y.encodeStateVectorFromUpdate(stored.data)))).toBe(true);
 
     // An edit needs the server's copy: built once, and the edit reaches the other reader.
     a.text.insert(0, '> ');
@@ -91,6 +105,24 @@ describe('big documents (rule D12)', () => {
     }
     expect(closes).toEqual([]);
     expect(await metric(server.url, 'tandem_document_builds_total')).toBe(0);
+    expect(await metric(server.url, 'tandem_fold_requests_total{kind="state-vector"}')).toBe(1);
+  });
+
+  it('a compacted document stored with its state vector is served without reading one from its bytes', async () => {
+    const whole = new Y.Doc();
+    whole.getText('t').insert(0, 'Stored with its state vector. '.repeat(4_000));
+    const text = whole.getText('t').toString();
+    const { server, open } = await serverWith(async (storage, docId) => {
+      expect(await storage.log.compact(docId, Y.encodeStateAsUpdate(whole), 1, Y.encodeStateVector(whole))).toBe(true);
+    });
+    const reader = open();
+    // The server's sync step 1 carries the stored state vector, so the reader's sync completes.
+    await waitFor(() => reader.provider.synced && reader.text.toString() === text, 'the reader has the document', 20_000);
+    const writer = open();
+    await waitFor(() => writer.provider.synced, 'the writer synced', 20_000);
+    writer.text.insert(0, '> ');
+    await waitFor(() => reader.text.toString() === `> ${text}`, 'the edit reached the reader', 20_000);
+    expect(await metric(server.url, 'tandem_fold_requests_total{kind="state-vector"}')).toBe(0);
   });
 
   it('a client holding part of a compacted document is sent the rest, cut from the snapshot without building it', async () => {

@@ -10,8 +10,8 @@ import { runSeed, type SimOptions } from './world';
 
 /** A database whose compaction deletes one log entry more than the snapshot covers. */
 class OffByOneCompaction extends MemoryDatabase {
-  override compact(docId: DocId, snapshot: Uint8Array, throughSeq: number): boolean {
-    const applied = super.compact(docId, snapshot, throughSeq);
+  override compact(docId: DocId, snapshot: Uint8Array, throughSeq: number, stateVector?: Uint8Array): boolean {
+    const applied = super.compact(docId, snapshot, throughSeq, stateVector);
     if (applied) this.logOf(docId).entries.shift();
     return applied;
   }

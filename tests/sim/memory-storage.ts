@@ -7,6 +7,7 @@ import type { VersionStore } from '../../server/storage/version-store';
 export interface StoredLog {
   snapshot: Uint8Array | null;
   snapshotSeq: number;
+  snapshotStateVector: Uint8Array | null;
   entries: Array<{ seq: number; update: Uint8Array }>;
 }
 
@@ -31,15 +32,17 @@ export class MemoryDatabase {
 
   load(docId: DocId): StoredDoc {
     const log = this.logs.get(docId);
-    if (!log) return { snapshot: null, updates: [], throughSeq: 0 };
+    if (!log) return { snapshot: null, updates: [], throughSeq: 0, snapshotStateVector: null };
     const last = log.entries.at(-1);
-    return { snapshot: log.snapshot, updates: log.entries.map((e) => e.update), throughSeq: last ? last.seq : log.snapshotSeq };
+    const snapshotStateVector = log.snapshotStateVector;
+    return { snapshot: log.snapshot, updates: log.entries.map((e) => e.update), throughSeq: last ? last.seq : log.snapshotSeq, snapshotStateVector };
   }
 
-  compact(docId: DocId, snapshot: Uint8Array, throughSeq: number): boolean {
+  compact(docId: DocId, snapshot: Uint8Array, throughSeq: number, stateVector?: Uint8Array): boolean {
     const log = this.logOf(docId);
     if (log.snapshot !== null && log.snapshotSeq >= throughSeq) return false;
     log.snapshot = snapshot.slice();
+    log.snapshotStateVector = stateVector?.slice() ?? null;
     log.snapshotSeq = throughSeq;
     log.entries = log.entries.filter((e) => e.seq > throughSeq);
     return true;
@@ -89,7 +92,7 @@ export class MemoryDatabase {
 
   protected logOf(docId: DocId): StoredLog {
     let log = this.logs.get(docId);
-    if (!log) this.logs.set(docId, (log = { snapshot: null, snapshotSeq: 0, entries: [] }));
+    if (!log) this.logs.set(docId, (log = { snapshot: null, snapshotSeq: 0, snapshotStateVector: null, entries: [] }));
     return log;
   }
 }
@@ -99,7 +102,7 @@ export function memoryStorage(db: MemoryDatabase): Storage {
   const log: DocLog = {
     append: async (entries) => db.append(entries),
     load: async (docId) => db.load(docId),
-    compact: async (docId, snapshot, throughSeq) => db.compact(docId, snapshot, throughSeq),
+    compact: async (docId, snapshot, throughSeq, stateVector) => db.compact(docId, snapshot, throughSeq, stateVector),
     remove: async (docId) => db.remove(docId),
   };
   const links: LinkStore = {

@@ -89,10 +89,10 @@ export class SimStorage {
           },
         }),
       load: (docId) => this.op('load', docId, () => this.faults().loadFail, () => db.load(docId), { onFailed: () => observer.loadFailed(docId) }),
-      compact: (docId, snapshot, throughSeq) =>
+      compact: (docId, snapshot, throughSeq, stateVector) =>
         this.op('compact', docId, () => this.faults().compactFail, () => {
           const raced = db.entriesAfter(docId, throughSeq);
-          const applied = db.compact(docId, snapshot, throughSeq);
+          const applied = db.compact(docId, snapshot, throughSeq, stateVector);
           observer.compacted(docId, throughSeq, applied, raced);
           return applied;
         }),

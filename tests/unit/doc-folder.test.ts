@@ -67,7 +67,22 @@ describe('folding long logs in a process of its own', () => {
     const stored = storedDoc(50, 'doc-folder-short');
     const folder = new DocFolder({ minUpdates: 1_000 });
     expect((await folder.fold(stored)).stored).toBe(stored);
+    expect(folder.processId).toBeUndefined();
     await folder.close();
+  });
+
+  it('starts the fold process ahead of the first request when told to, and it answers', async () => {
+    const folder = new DocFolder({ minUpdates: 1_000 });
+    try {
+      folder.start();
+      const pid = folder.processId;
+      expect(pid).toBeGreaterThan(0);
+      const stored = storedDoc(1_500, 'doc-folder-started');
+      expect(textOf((await folder.fold(stored)).stored)).toBe(textOf(stored));
+      expect(folder.processId, 'the same process answered').toBe(pid);
+    } finally {
+      await folder.close();
+    }
   });
 
   it('skips and reports an entry that does not integrate, like buildDoc (rule D6)', async () => {

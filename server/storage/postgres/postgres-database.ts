@@ -41,7 +41,8 @@ const SCHEMA_LOCK_KEY = 7_310_426_731;
  * Never edit a released step: add one. Version 1 is the first release's layout (snapshots
  * inside `docs`); version 2 moves snapshots into their own table, so the document log and the
  * link store own separate tables, and indexes links by key hash; version 3 adds the version
- * store's table, apart from the log so compaction never touches it.
+ * store's table, apart from the log so compaction never touches it; version 4 stores each
+ * snapshot's state vector beside it (null for snapshots stored before).
  */
 const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
@@ -88,6 +89,7 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       content BYTEA NOT NULL
     );
     CREATE INDEX versions_by_doc ON ${s}.versions (doc_id, created_at, ord);`,
+  (s) => `ALTER TABLE ${s}.snapshots ADD COLUMN state_vector BYTEA;`,
 ];
 
 /** Opens a pool on PostgreSQL. Synchronous; the tables are created on first use. */

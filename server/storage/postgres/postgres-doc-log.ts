@@ -44,36 +44,39 @@ export function createPostgresDocLog(database: PostgresDatabase): DocLog {
       await ready();
       // One statement reads one snapshot of the database, so a compaction that commits meanwhile
       // cannot leave us with the old snapshot and the new (shortened) log.
-      const result = await pool.query<{ head: boolean; seq: string; data: Buffer }>(
-        `WITH head AS (SELECT data, through_seq FROM ${s}.snapshots WHERE doc_id = $1)
-         SELECT true AS head, through_seq AS seq, data FROM head
+      const result = await pool.query<{ head: boolean; seq: string; data: Buffer; state_vector: Buffer | null }>(
+        `WITH head AS (SELECT data, through_seq, state_vector FROM ${s}.snapshots WHERE doc_id = $1)
+         SELECT true AS head, through_seq AS seq, data, state_vector FROM head
          UNION ALL
-         SELECT false, seq, data FROM ${s}.updates
+         SELECT false, seq, data, NULL FROM ${s}.updates
            WHERE doc_id = $1 AND seq > COALESCE((SELECT through_seq FROM head), 0)
          ORDER BY head DESC, seq`,
         [docId],
       );
       let snapshot: Uint8Array | null = null;
+      let snapshotStateVector: Uint8Array | null = null;
       let throughSeq = 0;
       const updates: Uint8Array[] = [];
       for (const row of result.rows) {
         throughSeq = Number(row.seq);
-        if (row.head) snapshot = row.data;
-        else updates.push(row.data);
+        if (row.head) {
+          snapshot = row.data;
+          snapshotStateVector = row.state_vector;
+        } else updates.push(row.data);
       }
-      return { snapshot, updates, throughSeq };
+      return { snapshot, updates, throughSeq, snapshotStateVector };
     },
 
-    async compact(docId, snapshot, throughSeq) {
+    async compact(docId, snapshot, throughSeq, stateVector) {
       await ready();
       return inTransaction(async (client) => {
         // A concurrent compaction of the same document waits on the row lock, then re-checks the
         // condition against the row it committed: the older of the two changes nothing.
         const written = await client.query(
-          `INSERT INTO ${s}.snapshots (doc_id, data, through_seq) VALUES ($1, $2, $3)
-           ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq
+          `INSERT INTO ${s}.snapshots (doc_id, data, through_seq, state_vector) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, state_vector = excluded.state_vector
            WHERE ${s}.snapshots.through_seq < excluded.through_seq`,
-          [docId, snapshot, throughSeq],
+          [docId, snapshot, throughSeq, stateVector ?? null],
         );
         if (written.rowCount !== 1) return false;
         await client.query(`DELETE FROM ${s}.updates WHERE doc_id = $1 AND seq <= $2`, [docId, throughSeq]);

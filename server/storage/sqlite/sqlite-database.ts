@@ -20,7 +20,8 @@ export interface SqliteDatabaseOptions {
  * edit a released step: add one. Version 1 is the first release's layout (snapshots inside
  * `docs`); version 2 moves snapshots into their own table so the document log and the link
  * store own separate tables, and indexes links by key hash; version 3 adds the version store's
- table, apart from the log so compaction never touches it.
+ table, apart from the log so compaction never touches it; version 4 stores each snapshot's state
+ vector beside it (null for snapshots stored before).
  */
 const MIGRATIONS: readonly ((db: SqliteDatabase) => void)[] = [
   (db) =>
@@ -73,6 +74,7 @@ const MIGRATIONS: readonly ((db: SqliteDatabase) => void)[] = [
       );
       CREATE INDEX versions_by_doc ON versions (doc_id, created_at, ord);
     `),
+  (db) => db.exec('ALTER TABLE snapshots ADD COLUMN state_vector BLOB'),
 ];
 
 /** Opens (creating or migrating) the embedded database: one file in WAL mode. */

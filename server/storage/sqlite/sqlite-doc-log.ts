@@ -76,13 +76,15 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
     }
     return statement;
   };
-  const selectSnapshot = db.prepare<[string], { data: Buffer; through_seq: number }>('SELECT data, through_seq FROM snapshots WHERE doc_id = ?');
+  const selectSnapshot = db.prepare<[string], { data: Buffer; through_seq: number; state_vector: Buffer | null }>(
+    'SELECT data, through_seq, state_vector FROM snapshots WHERE doc_id = ?',
+  );
   const selectLogPage = db.prepare<[string, number, number], { seq: number; data: Buffer }>(
     'SELECT seq, data FROM updates WHERE doc_id = ? AND seq > ? ORDER BY seq LIMIT ?',
   );
-  const upsertSnapshot = db.prepare<[string, Uint8Array, number]>(
-    `INSERT INTO snapshots (doc_id, data, through_seq) VALUES (?, ?, ?)
-     ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq
+  const upsertSnapshot = db.prepare<[string, Uint8Array, number, Uint8Array | null]>(
+    `INSERT INTO snapshots (doc_id, data, through_seq, state_vector) VALUES (?, ?, ?, ?)
+     ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, state_vector = excluded.state_vector
      WHERE snapshots.through_seq < excluded.through_seq`,
   );
   const deleteLogPageThrough = db.prepare<[string, number, number]>(
@@ -108,12 +110,12 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
   // The snapshot's sequence number is what makes a compaction visible: a load reads only entries
   // past it. So the entries it covers are swept away afterwards, a slice at a time, rather than
   // 260k at once in one transaction that holds every other document up.
-  const compactTx = db.transaction((docId: DocId, snapshot: Uint8Array, throughSeq: number): boolean => {
-    return upsertSnapshot.run(docId, snapshot, throughSeq).changes > 0;
+  const compactTx = db.transaction((docId: DocId, snapshot: Uint8Array, throughSeq: number, stateVector: Uint8Array | null): boolean => {
+    return upsertSnapshot.run(docId, snapshot, throughSeq, stateVector).changes > 0;
   });
   const sweeper = new DeadEntrySweeper((docId, throughSeq, rows) => (db.open ? deleteLogPageThrough.run(docId, throughSeq, rows).changes : 0));
-  const compact = async (docId: DocId, snapshot: Uint8Array, throughSeq: number): Promise<boolean> => {
-    if (!compactTx(docId, snapshot, throughSeq)) return false;
+  const compact = async (docId: DocId, snapshot: Uint8Array, throughSeq: number, stateVector?: Uint8Array): Promise<boolean> => {
+    if (!compactTx(docId, snapshot, throughSeq, stateVector ?? null)) return false;
     sweeper.sweep(docId, throughSeq);
     return true;
   };
@@ -141,7 +143,7 @@ export function createSqliteDocLog(db: SqliteDatabase): DocLog {
           break;
         }
       }
-      if (consistent) return { snapshot: head?.data ?? null, updates, throughSeq };
+      if (consistent) return { snapshot: head?.data ?? null, updates, throughSeq, snapshotStateVector: head?.state_vector ?? null };
     }
   };
   const removeTx = db.transaction((docId: DocId) => {

@@ -9,6 +9,7 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import * as Y from 'yjs';
 import { freshDataDir, startPeer, withServerAndLoad, type BenchContext } from '../harness/context';
 import { spread, type Spread } from '../harness/stats';
 import { startLoadGenerator } from '../load/load-generator';
@@ -154,7 +155,8 @@ export async function prepare(ctx: BenchContext, peer: PeerId, trace: Sequential
       cpSync(dir, compactedDir, { recursive: true });
       const compacted = createSqliteStorage({ dataDir: compactedDir });
       const stored = await compacted.log.load(docId);
-      await compacted.log.compact(docId, trace.snapshot, stored.throughSeq);
+      // As Tandem's own compaction stores it: the snapshot and its state vector.
+      await compacted.log.compact(docId, trace.snapshot, stored.throughSeq, Y.encodeStateVectorFromUpdate(trace.snapshot));
       await compacted.close();
       return [
         { variant: `log of ${trace.updates.length.toLocaleString('en-US')} updates`, peer, dir, name: id, params: { key }, warm },
@@ -240,7 +242,7 @@ function report(
       `stored in each server's own storage; the server is started fresh on it and one stock client connects. Time from creating ` +
       `the provider to its first \`synced\`, after the server has loaded another large document (${WARM_TRACE}) so its code is warm (includes the WebSocket handshake, the server loading the document, and the client ` +
       `applying the sync step 2). Each run checks the client's text equals the trace's end content. Tandem's log is written ` +
-      `through \`server/storage/sqlite-storage.ts\`'s \`appendUpdates\`; "compacted" replaces it with the snapshot through its \`compact\`. ` +
+      `through \`server/storage/sqlite-storage.ts\`'s \`appendUpdates\`; "compacted" replaces it with the snapshot and its state vector through its \`compact\`, as Tandem's compaction stores them. ` +
       `Hocuspocus's SQLite extension and y-leveldb only ever hold a whole-document state here, so they have one row. ` +
       `The bare ws relay is the floor of any server: it reads the snapshot into memory when it starts and answers the client's sync step 1 with its bytes at once, ` +
       `so its figure is the handshake, the transfer and the client's own apply, and a server's figure over it is what that server's loading adds. ` +
