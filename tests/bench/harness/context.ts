@@ -85,10 +85,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** RSS of the server once it has been quiet for `settleMs`. */
+/**
+ * RSS of the server (and what it started) once it has been quiet for `settleMs` and stopped
+ * moving: two reads 250 ms apart within 1 MiB, for at most 5 s more. A process the server starts
+ * with it (Tandem's fold process boots in about half a second) is then counted whole in a
+ * baseline, not as growth.
+ */
 export async function settledRss(server: RunningServer, settleMs: number): Promise<number> {
   await sleep(settleMs);
-  return memory(server.proc.pid).rss;
+  let rss = memory(server.proc.pid).rss;
+  for (let i = 0; i < 20; i++) {
+    await sleep(250);
+    const next = memory(server.proc.pid).rss;
+    if (Math.abs(next - rss) < 1024 * 1024) return next;
+    rss = next;
+  }
+  return rss;
 }
 
 /** Total size and latest modification of the files under `dir`. */
