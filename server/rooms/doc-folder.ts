@@ -212,6 +212,8 @@ export class DocFolder {
 
   private whenIdle(child: ChildProcess): void {
     child.channel?.unref();
+    // One idle timer at a time: a stale one would end the process early.
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (this.child === child && this.pending.size === 0) this.stopChild();
     }, FOLD_PROCESS_IDLE_MS);

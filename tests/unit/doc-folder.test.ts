@@ -71,6 +71,22 @@ describe('folding long logs in a process of its own', () => {
     await folder.close();
   });
 
+  it('a fold process that dies fails the request in flight with a clear error, and the next request starts a new one', async () => {
+    const folder = new DocFolder({ minUpdates: 1_000 });
+    try {
+      folder.start();
+      const first = folder.processId!;
+      const stored = storedDoc(1_500, 'doc-folder-dies');
+      const inFlight = folder.fold(stored);
+      process.kill(first, 'SIGKILL');
+      await expect(inFlight).rejects.toThrow(/the fold process exited \(SIGKILL\)/);
+      expect(textOf((await folder.fold(stored)).stored)).toBe(textOf(stored));
+      expect(folder.processId).not.toBe(first);
+    } finally {
+      await folder.close();
+    }
+  });
+
   it('starts the fold process ahead of the first request when told to, and it answers', async () => {
     const folder = new DocFolder({ minUpdates: 1_000 });
     try {

@@ -22,8 +22,8 @@ export const CHECKPOINT_INTERVAL_MS = 250;
 export const WAL_PAGES_BEFORE_SERVER_CHECKPOINT = 10_000;
 
 export interface WalCheckpointer {
-  /** Checkpoints that copied pages, and how many they copied. */
-  readonly stats: { checkpoints: number; pages: number };
+  /** Checkpoints that copied pages, how many they copied, and checkpoints that failed. */
+  readonly stats: { checkpoints: number; pages: number; failures: number };
   stop(): Promise<void>;
 }
 
@@ -34,9 +34,17 @@ export function startWalCheckpointer(db: SqliteDatabase, synchronous: 'FULL' | '
   });
   // It never keeps the server alive on its own.
   worker.unref();
-  const stats = { checkpoints: 0, pages: 0 };
+  const stats = { checkpoints: 0, pages: 0, failures: 0 };
+  /** The failure last reported: a lock held for minutes is reported once, not four times a second. */
+  let lastFailure: string | null = null;
   worker.on('message', (message: { kind: 'checkpointed'; pages: number } | { kind: 'failed'; message: string }) => {
-    if (message.kind === 'failed') return onError(message.message);
+    if (message.kind === 'failed') {
+      stats.failures += 1;
+      if (message.message !== lastFailure) onError(message.message);
+      lastFailure = message.message;
+      return;
+    }
+    lastFailure = null;
     stats.checkpoints += 1;
     stats.pages += message.pages;
   });
